@@ -1,0 +1,72 @@
+# The assistant's commands. `make run` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+MODEL := models/medspa.tar.gz
+SPACY_MODEL := build/spacy_en/meta.json
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard components/*.py)
+
+.PHONY: help install train run shell validate lint format test test-unit test-conversations \
+        test-e2e grade benchmark report lock clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt constraints.txt scripts/install.sh
+	scripts/install.sh
+	touch $@
+
+$(SPACY_MODEL): $(VENV)/.installed scripts/build_spacy_model.py
+	$(BIN)/python scripts/build_spacy_model.py build/spacy_en
+
+install: $(VENV)/.installed $(SPACY_MODEL) ## create .venv and install the pinned dependencies
+
+$(MODEL): $(TRAINING_INPUTS) $(SPACY_MODEL)
+	$(BIN)/rasa train --fixed-model-name medspa --out models
+	touch $@
+
+train: install $(MODEL) ## train the model if it is missing or older than its inputs
+
+run: install train ## set up if needed, then start the assistant on this machine
+	scripts/run.sh
+
+shell: install train ## talk to the assistant in the terminal (rasa shell)
+	scripts/shell.sh
+
+validate: install ## check training data and domain (warnings fail)
+	$(BIN)/rasa data validate --fail-on-warnings
+
+lint: install ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install ## format the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test-unit: install ## knowledge base and actions, no servers
+	$(BIN)/python -m pytest tests/unit
+
+test-conversations: install train ## conversation tests: fail on any prediction error
+	$(BIN)/rasa test core --model $(MODEL) --stories tests/stories \
+	  --fail-on-prediction-errors --out results/conversations
+
+test: install train validate lint test-conversations ## every test (what CI runs)
+	$(BIN)/python -m pytest
+
+grade: ## grade a running assistant on the held-out questions (make run first)
+	$(BIN)/python ../shared/tools/grade.py tests/heldout/test.yml \
+	  --token "$${RASA_AUTH_TOKEN:-$$(cat var/auth_token)}" --show-misses
+
+benchmark: install train ## print latency and accuracy figures
+	$(BIN)/python -m benchmarks.latency
+
+lock: install ## re-pin every installed version into constraints.txt
+	( echo '# Every package version of the tested set (pip freeze). Regenerate with `make lock`.'; \
+	  $(BIN)/pip freeze --exclude-editable ) > constraints.txt
+
+clean: ## remove built files (environment, models, caches)
+	rm -rf $(VENV) models build results .rasa .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,180 @@
+"""The rasa-sdk actions: read the turn, plan the reply, utter it, remember.
+
+Every action first checks for a reported problem after a treatment, so a
+safety message always wins, whatever the NLU made of it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import Composer, Wording
+from actions.contract import TOPIC_IDS, TREATMENT_IDS
+from actions.knowledge_base import KnowledgeBase, KnowledgeBaseCache
+from actions.planning import Plan, Turn, plan_question, safety_plan
+from actions.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+SLOT_TREATMENT = "treatment"
+SLOT_COMPARED = "compared"
+SLOT_PENDING_TOPIC = "pending_topic"
+
+_cache: Optional[KnowledgeBaseCache] = None
+
+
+def knowledge_base() -> KnowledgeBase:
+    """The knowledge base of the settings' file, re-read when it changes."""
+    global _cache
+    path = get_settings().knowledge_base_path
+    if _cache is None or _cache.path != path:
+        _cache = KnowledgeBaseCache(path)
+    return _cache.get()
+
+
+def _entity_values(tracker: Tracker, entity: str, allowed: Optional[tuple] = None) -> tuple:
+    values: List[str] = []
+    for found in tracker.latest_message.get("entities") or []:
+        value = found.get("value")
+        if found.get("entity") != entity or not isinstance(value, str):
+            continue
+        if (allowed is None or value in allowed) and value not in values:
+            values.append(value)
+    return tuple(values)
+
+
+def read_turn(tracker: Tracker) -> Turn:
+    """The visitor's latest message and what the conversation remembers."""
+    message = tracker.latest_message or {}
+    remembered = tracker.get_slot(SLOT_TREATMENT)
+    pending = tracker.get_slot(SLOT_PENDING_TOPIC)
+    compared = tracker.get_slot(SLOT_COMPARED) or []
+    return Turn(
+        intent=((message.get("intent") or {}).get("name")) or "",
+        text=message.get("text") or "",
+        treatments=_entity_values(tracker, "treatment", TREATMENT_IDS),
+        concerns=_entity_values(tracker, "concern"),
+        areas=_entity_values(tracker, "area"),
+        remembered=remembered if remembered in TREATMENT_IDS else None,
+        compared=tuple(t for t in compared if t in TREATMENT_IDS),
+        pending_topic=pending if pending in TOPIC_IDS else None,
+    )
+
+
+def memory_events(plan: Plan) -> List[EventType]:
+    """What the conversation remembers after a reply (context for the next turn)."""
+    if plan.kind == "kb":
+        return [
+            SlotSet(SLOT_TREATMENT, plan.treatment),
+            SlotSet(SLOT_COMPARED, None),
+            SlotSet(SLOT_PENDING_TOPIC, None),
+        ]
+    if plan.kind == "compare":
+        compared = list(plan.treatments) if 2 <= len(plan.treatments) <= 3 else None
+        return [SlotSet(SLOT_COMPARED, compared), SlotSet(SLOT_PENDING_TOPIC, None)]
+    if plan.kind == "clarify":
+        return [SlotSet(SLOT_PENDING_TOPIC, plan.topic)]
+    if plan.kind == "recommend":
+        return [SlotSet(SLOT_PENDING_TOPIC, None)]
+    return []
+
+
+class ReplyAction(Action):
+    """Base of every action answering a visitor: safety first, then its own plan."""
+
+    action_name = ""
+    reported_by_nlu = False
+
+    def name(self) -> Text:
+        """The action's name in domain.yml."""
+        return self.action_name
+
+    def plan(self, turn: Turn) -> Plan:
+        """The reply this action gives when the visitor reports no problem."""
+        raise NotImplementedError
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[Text, Any],
+    ) -> List[EventType]:
+        """Plan the reply to the latest message, utter it and update the memory."""
+        turn = read_turn(tracker)
+        plan = safety_plan(turn, self.reported_by_nlu) or self.plan(turn)
+        composer = Composer(knowledge_base(), Wording(domain), get_settings().clinic)
+        reply = composer.compose(plan)
+        logger.info("reply %s to intent %s", reply.answer, turn.intent)
+        dispatcher.utter_message(
+            response=reply.response,
+            buttons=reply.buttons or None,
+            answer=reply.answer,
+            **reply.variables,
+        )
+        return memory_events(plan)
+
+
+class ActionAnswerQuestion(ReplyAction):
+    """A question about the treatments: a topic, a comparison or a concern."""
+
+    action_name = "action_answer_question"
+
+    def plan(self, turn: Turn) -> Plan:
+        """Answer, compare, recommend or ask which treatment."""
+        return plan_question(turn)
+
+
+class ActionListTreatments(ReplyAction):
+    """What treatments the clinic offers."""
+
+    action_name = "action_list_treatments"
+
+    def plan(self, turn: Turn) -> Plan:
+        """The list of treatments."""
+        return Plan("list", treatments=TREATMENT_IDS, intent=turn.intent)
+
+
+class ActionSafety(ReplyAction):
+    """A problem after a treatment: contact the clinic, or urgent care."""
+
+    action_name = "action_safety"
+    reported_by_nlu = True
+
+    def plan(self, turn: Turn) -> Plan:  # pragma: no cover - safety_plan always answers
+        """Unreachable: the NLU reported a problem, so the safety plan answers."""
+        return Plan("safety", intent=turn.intent)
+
+
+class ActionHandoff(ReplyAction):
+    """Booking, contact details or a person."""
+
+    action_name = "action_handoff"
+
+    def plan(self, turn: Turn) -> Plan:
+        """Hand over to the clinic's team."""
+        return Plan("handoff", intent=turn.intent)
+
+
+class ActionChitchat(ReplyAction):
+    """Greeting, thanks, goodbye, "are you a bot?"."""
+
+    action_name = "action_chitchat"
+
+    def plan(self, turn: Turn) -> Plan:
+        """Small talk."""
+        return Plan("chitchat", intent=turn.intent)
+
+
+class ActionOutOfScope(ReplyAction):
+    """Not about these treatments, or not understood (NLU fallback)."""
+
+    action_name = "action_out_of_scope"
+
+    def plan(self, turn: Turn) -> Plan:
+        """Say what the assistant can help with."""
+        return Plan("out_of_scope", intent=turn.intent)

@@ -1,0 +1,256 @@
+"""Compose the replies of a plan from the knowledge base (no Rasa objects).
+
+Wording lives in ``domain.yml``: a :class:`Reply` names the response to utter
+and the variables to fill in. Pieces that must sit inside one message (the
+disclaimer, the lines of a comparison) are filled from the domain's responses
+through :class:`Wording`, so every sentence a visitor reads is in one file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+from actions import contract
+from actions.knowledge_base import KnowledgeBase
+from actions.planning import Plan
+from actions.safety import Severity
+from actions.settings import Clinic
+
+_PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")
+
+CHITCHAT_RESPONSES = {
+    "greet": "utter_greet",
+    "goodbye": "utter_goodbye",
+    "thank": "utter_thanks",
+    "bot_challenge": "utter_bot_challenge",
+}
+
+
+class Wording:
+    """The texts of the domain's responses, filled like Rasa fills them."""
+
+    def __init__(self, domain: Mapping[str, Any]) -> None:
+        self._responses = domain.get("responses", {}) or {}
+
+    def text(self, response: str, **values: Any) -> str:
+        """The first variation of ``response`` with its placeholders filled.
+
+        Raises:
+            KeyError: the domain has no such response, or a placeholder has no value.
+        """
+        variations = self._responses.get(response)
+        if not variations or not variations[0].get("text"):
+            raise KeyError(f"domain.yml has no text response {response!r}")
+        template = variations[0]["text"]
+        return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), template)
+
+
+@dataclass
+class Reply:
+    """One bot message: a domain response, its variables, buttons and metadata."""
+
+    response: str
+    answer: contract.Answer
+    variables: Dict[str, Any] = field(default_factory=dict)
+    buttons: List[Dict[str, str]] = field(default_factory=list)
+
+
+def button_payload(intent: str, **entities: str) -> str:
+    """A payload that Rasa reads as an intent with entities, without NLU."""
+    return f"/{intent}{json.dumps(entities, separators=(',', ':'))}" if entities else f"/{intent}"
+
+
+def _join(names: Sequence[str], wording: Wording) -> str:
+    names = list(names)
+    if len(names) <= 1:
+        return "".join(names)
+    return wording.text("utter_list_join", head=", ".join(names[:-1]), last=names[-1])
+
+
+class Composer:
+    """Turns plans into replies using one knowledge base, domain and clinic."""
+
+    def __init__(self, kb: KnowledgeBase, wording: Wording, clinic: Clinic) -> None:
+        self.kb = kb
+        self.wording = wording
+        self.clinic = clinic
+
+    # -- helpers -----------------------------------------------------------
+
+    def _disclaimer(self) -> str:
+        return self.wording.text("utter_disclaimer")
+
+    def _names(self, treatments: Sequence[str]) -> str:
+        return _join([self.kb.treatments[t].name for t in treatments], self.wording)
+
+    def _treatment_buttons(self, intent: str) -> List[Dict[str, str]]:
+        return [
+            {"title": t.name, "payload": button_payload(intent, treatment=t.id)}
+            for t in self.kb.treatments.values()
+        ]
+
+    def _lead(self, plan: Plan, treatment: str) -> str:
+        """A first sentence answering "does it treat X / can you do Y" directly."""
+        t = self.kb.treatments[treatment]
+        if plan.topic == "concerns" and plan.concern:
+            listed = plan.concern in t.concerns
+            name = self.kb.concerns[plan.concern].name
+        elif plan.topic == "areas" and plan.area:
+            listed = plan.area in t.areas
+            name = self.kb.areas[plan.area].name
+        else:
+            return ""
+        response = "utter_lead_listed" if listed else "utter_lead_not_listed"
+        return self.wording.text(response, term=name, treatment_name=t.name) + " "
+
+    # -- one method per contract kind -----------------------------------------
+
+    def kb_reply(self, plan: Plan) -> Reply:
+        """One treatment on one topic, honest where the knowledge base is silent."""
+        treatment = self.kb.treatments[plan.treatments[0]]
+        topic = plan.topic or "overview"
+        entry = treatment.entries[topic]
+        variables = {
+            "lead": self._lead(plan, treatment.id),
+            "treatment_name": treatment.name,
+            "topic_label": self.kb.topic_labels[topic],
+            "disclaimer": self._disclaimer(),
+        }
+        if entry.covered:
+            variables.update(answer_text=entry.answer, source=self.kb.source_title(entry.source))
+            return Reply(
+                "utter_kb_answer",
+                contract.kb_answer(treatment.id, topic, True, [entry.source]),
+                variables,
+            )
+        labels = [self.kb.topic_labels[t] for t in treatment.covered_topics()]
+        variables["covered_topics"] = _join(labels, self.wording)
+        return Reply(
+            "utter_kb_not_covered", contract.kb_answer(treatment.id, topic, False, []), variables
+        )
+
+    def compare_reply(self, plan: Plan) -> Reply:
+        """Several treatments side by side on one topic."""
+        topic = plan.topic or "comparison"
+        lines = []
+        for treatment_id in plan.treatments:
+            treatment = self.kb.treatments[treatment_id]
+            entry = treatment.entries[topic]
+            if not entry.covered and topic == "comparison":
+                entry = treatment.entries["overview"]
+            if entry.covered:
+                lines.append(
+                    self.wording.text(
+                        "utter_compare_line",
+                        treatment_name=treatment.name,
+                        answer_text=entry.answer,
+                        source=self.kb.source_title(entry.source),
+                    )
+                )
+            else:
+                lines.append(
+                    self.wording.text("utter_compare_line_missing", treatment_name=treatment.name)
+                )
+        return Reply(
+            "utter_compare",
+            contract.compare_answer(plan.treatments, topic),
+            {
+                "topic_label": self.kb.topic_labels[topic],
+                "treatment_names": self._names(plan.treatments),
+                "comparison": "\n\n".join(lines),
+                "disclaimer": self._disclaimer(),
+            },
+        )
+
+    def recommend_reply(self, plan: Plan) -> Reply:
+        """Treatments for a concern (or a body area) the visitor describes."""
+        variables: Dict[str, Any] = {"disclaimer": self._disclaimer()}
+        if plan.concern:
+            term = self.kb.concerns[plan.concern]
+            treatments = self.kb.treatments_for_concern(term.id)
+        elif plan.area:
+            term = self.kb.areas[plan.area]
+            treatments = self.kb.treatments_for_area(term.id)
+        else:
+            variables["concern_names"] = _join(
+                [c.name for c in self.kb.concerns.values()], self.wording
+            )
+            return Reply("utter_recommend_unknown", contract.recommend_answer(None, []), variables)
+        variables["concern_name"] = term.name
+        answer = contract.recommend_answer(plan.concern, treatments)
+        if not treatments:
+            return Reply("utter_recommend_none", answer, variables)
+        variables["treatment_names"] = self._names(treatments)
+        buttons = [
+            {"title": self.kb.treatments[t].name, "payload": button_payload("ask_overview", treatment=t)}
+            for t in treatments
+        ]
+        return Reply("utter_recommend", answer, variables, buttons)
+
+    def clarify_reply(self, plan: Plan) -> Reply:
+        """Ask which treatment the visitor means, with a button for each."""
+        topic = plan.topic or "overview"
+        return Reply(
+            "utter_ask_treatment",
+            contract.clarify_answer(topic),
+            {"topic_label": self.kb.topic_labels[topic]},
+            self._treatment_buttons("inform_treatment"),
+        )
+
+    def list_reply(self, plan: Plan) -> Reply:
+        """The treatments the assistant knows about."""
+        ids = list(self.kb.treatments)
+        return Reply(
+            "utter_list_treatments",
+            contract.list_answer(ids),
+            {"treatment_names": self._names(ids)},
+            self._treatment_buttons("ask_overview"),
+        )
+
+    def safety_reply(self, plan: Plan) -> Reply:
+        """Advice to contact the clinic, or emergency care; never an FAQ answer."""
+        response = "utter_safety_emergency" if plan.severity is Severity.EMERGENCY else "utter_safety"
+        return Reply(response, contract.plain_answer("safety"), self._clinic_variables())
+
+    def handoff_reply(self, plan: Plan) -> Reply:
+        """How to book or reach a person at the clinic."""
+        return Reply("utter_handoff", contract.plain_answer("handoff"), self._clinic_variables())
+
+    def chitchat_reply(self, plan: Plan) -> Reply:
+        """Greeting, thanks, goodbye or "are you a bot?"."""
+        response = CHITCHAT_RESPONSES.get(plan.intent, "utter_greet")
+        return Reply(
+            response,
+            contract.plain_answer("chitchat"),
+            {"clinic_name": self.clinic.name, "treatment_names": self._names(list(self.kb.treatments))},
+        )
+
+    def out_of_scope_reply(self, plan: Plan) -> Reply:
+        """Not about these treatments (or not understood)."""
+        response = "utter_default" if plan.intent == "nlu_fallback" else "utter_out_of_scope"
+        return Reply(
+            response,
+            contract.plain_answer("out_of_scope"),
+            {"treatment_names": self._names(list(self.kb.treatments))},
+        )
+
+    def _clinic_variables(self) -> Dict[str, str]:
+        c = self.clinic
+        return {
+            "clinic_name": c.name,
+            "phone": c.phone,
+            "email": c.email,
+            "booking_url": c.booking_url,
+            "opening_hours": c.opening_hours,
+            "emergency_number": c.emergency_number,
+        }
+
+    def compose(self, plan: Plan) -> Reply:
+        """The reply for any plan."""
+        method = getattr(self, f"{plan.kind}_reply", None)
+        if method is None:
+            raise ValueError(f"no reply for plan kind {plan.kind!r}")
+        return method(plan)

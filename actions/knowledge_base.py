@@ -1,0 +1,305 @@
+"""The treatment knowledge base: loading, validating and looking up answers.
+
+The data lives in ``knowledge/treatments.yml`` (see the README for its format).
+Validation is strict so that an edit by clinic staff that breaks the file stops
+the action server at start-up with a message naming the file, the entry and the
+problem. At run time the file is re-read when it changes, so an edited answer
+is served without retraining or restarting.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+import yaml
+
+from actions.contract import TOPIC_IDS, TREATMENT_IDS
+
+logger = logging.getLogger(__name__)
+
+_TOP_KEYS = {"sources", "topics", "concerns", "areas", "treatments"}
+_TREATMENT_KEYS = {"name", "source", "synonyms", "concerns", "areas", "topics"}
+_TERM_KEYS = {"name", "synonyms"}
+_COVERED_KEYS = {"answer", "evidence", "source", "covered"}
+
+
+class KnowledgeBaseError(ValueError):
+    """The knowledge base file is malformed; the message says where and why."""
+
+    def __init__(self, path: Path, where: str, problem: str) -> None:
+        self.path = path
+        self.where = where
+        self.problem = problem
+        super().__init__(f"{path}: {where}: {problem}")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the knowledge base says about one treatment on one topic."""
+
+    topic: str
+    covered: bool
+    answer: str
+    evidence: Tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class Term:
+    """A concern (acne scars, ...) or a body area (neck, ...) with its synonyms."""
+
+    id: str
+    name: str
+    synonyms: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Treatment:
+    """One treatment: its names, what it addresses and its topic entries."""
+
+    id: str
+    name: str
+    source: str
+    synonyms: Tuple[str, ...]
+    concerns: Tuple[str, ...]
+    areas: Tuple[str, ...]
+    entries: Mapping[str, Entry]
+
+    def covered_topics(self) -> List[str]:
+        """Topic ids this treatment has an answer for, in the contract's order."""
+        return [t for t in TOPIC_IDS if self.entries[t].covered]
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """The whole validated knowledge base."""
+
+    path: Path
+    source_titles: Mapping[str, str]
+    topic_labels: Mapping[str, str]
+    concerns: Mapping[str, Term]
+    areas: Mapping[str, Term]
+    treatments: Mapping[str, Treatment]
+
+    def entry(self, treatment: str, topic: str) -> Entry:
+        """The entry of a treatment on a topic."""
+        return self.treatments[treatment].entries[topic]
+
+    def treatments_for_concern(self, concern: str) -> List[str]:
+        """Ids of the treatments whose article says they address ``concern``."""
+        return [t.id for t in self.treatments.values() if concern in t.concerns]
+
+    def treatments_for_area(self, area: str) -> List[str]:
+        """Ids of the treatments whose article names ``area``."""
+        return [t.id for t in self.treatments.values() if area in t.areas]
+
+    def source_title(self, source: str) -> str:
+        """A human title for a source article (its file name when untitled)."""
+        return self.source_titles.get(source, source)
+
+
+def _require_mapping(value: Any, path: Path, where: str) -> Dict[str, Any]:
+    if not isinstance(value, dict):
+        raise KnowledgeBaseError(path, where, f"expected a mapping, got {type(value).__name__}")
+    return value
+
+
+def _require_text(value: Any, path: Path, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise KnowledgeBaseError(path, where, "expected a non-empty text")
+    return " ".join(value.split())
+
+
+def _require_texts(value: Any, path: Path, where: str, allow_empty: bool = False) -> Tuple[str, ...]:
+    if not isinstance(value, list) or (not value and not allow_empty):
+        raise KnowledgeBaseError(path, where, "expected a non-empty list")
+    return tuple(_require_text(v, path, f"{where}[{i}]") for i, v in enumerate(value))
+
+
+def _check_keys(data: Mapping[str, Any], allowed: set, required: set, path: Path, where: str) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise KnowledgeBaseError(path, where, f"unknown key(s) {', '.join(unknown)}")
+    missing = sorted(required - set(data))
+    if missing:
+        raise KnowledgeBaseError(path, where, f"missing key(s) {', '.join(missing)}")
+
+
+def _parse_terms(raw: Any, path: Path, section: str) -> Dict[str, Term]:
+    terms: Dict[str, Term] = {}
+    for term_id, data in _require_mapping(raw, path, section).items():
+        where = f"{section}.{term_id}"
+        data = _require_mapping(data, path, where)
+        _check_keys(data, _TERM_KEYS, _TERM_KEYS, path, where)
+        terms[term_id] = Term(
+            id=term_id,
+            name=_require_text(data["name"], path, f"{where}.name"),
+            synonyms=tuple(s.lower() for s in _require_texts(data["synonyms"], path, f"{where}.synonyms")),
+        )
+    return terms
+
+
+def _parse_entry(raw: Any, default_source: str, path: Path, where: str) -> Entry:
+    data = _require_mapping(raw, path, where)
+    _check_keys(data, _COVERED_KEYS, set(), path, where)
+    covered = data.get("covered", True)
+    if not isinstance(covered, bool):
+        raise KnowledgeBaseError(path, f"{where}.covered", "expected true or false")
+    if not covered:
+        extra = sorted(set(data) - {"covered"})
+        if extra:
+            raise KnowledgeBaseError(path, where, f"an uncovered entry has no {', '.join(extra)}")
+        return Entry(topic=where.rsplit(".", 1)[-1], covered=False, answer="", evidence=(), source="")
+    for key in ("answer", "evidence"):
+        if key not in data:
+            raise KnowledgeBaseError(path, where, f"missing key {key} (or say covered: false)")
+    source = data.get("source", default_source)
+    return Entry(
+        topic=where.rsplit(".", 1)[-1],
+        covered=True,
+        answer=_require_text(data["answer"], path, f"{where}.answer"),
+        evidence=_require_texts(data["evidence"], path, f"{where}.evidence"),
+        source=_require_text(source, path, f"{where}.source"),
+    )
+
+
+def _parse_treatment(
+    treatment_id: str,
+    raw: Any,
+    concerns: Mapping[str, Term],
+    areas: Mapping[str, Term],
+    path: Path,
+) -> Treatment:
+    where = f"treatments.{treatment_id}"
+    if treatment_id not in TREATMENT_IDS:
+        raise KnowledgeBaseError(path, where, f"unknown treatment id (expected one of {', '.join(TREATMENT_IDS)})")
+    data = _require_mapping(raw, path, where)
+    _check_keys(data, _TREATMENT_KEYS, _TREATMENT_KEYS, path, where)
+    source = _require_text(data["source"], path, f"{where}.source")
+    for key, known in (("concerns", concerns), ("areas", areas)):
+        for value in _require_texts(data[key], path, f"{where}.{key}", allow_empty=True):
+            if value not in known:
+                raise KnowledgeBaseError(path, f"{where}.{key}", f"unknown id {value!r}")
+    topics = _require_mapping(data["topics"], path, f"{where}.topics")
+    unknown = sorted(set(topics) - set(TOPIC_IDS))
+    if unknown:
+        raise KnowledgeBaseError(path, f"{where}.topics", f"unknown topic id(s) {', '.join(unknown)}")
+    missing = [t for t in TOPIC_IDS if t not in topics]
+    if missing:
+        raise KnowledgeBaseError(path, f"{where}.topics", f"missing topic(s) {', '.join(missing)}")
+    entries = {t: _parse_entry(topics[t], source, path, f"{where}.topics.{t}") for t in TOPIC_IDS}
+    return Treatment(
+        id=treatment_id,
+        name=_require_text(data["name"], path, f"{where}.name"),
+        source=source,
+        synonyms=tuple(s.lower() for s in _require_texts(data["synonyms"], path, f"{where}.synonyms")),
+        concerns=tuple(data["concerns"]),
+        areas=tuple(data["areas"]),
+        entries=entries,
+    )
+
+
+def _check_unique_synonyms(kb: KnowledgeBase) -> None:
+    seen: Dict[str, str] = {}
+    groups = [
+        ("treatments", kb.treatments.values()),
+        ("concerns", kb.concerns.values()),
+        ("areas", kb.areas.values()),
+    ]
+    for section, items in groups:
+        for item in items:
+            for synonym in item.synonyms:
+                where = f"{section}.{item.id}.synonyms"
+                if synonym in seen and seen[synonym] != where:
+                    raise KnowledgeBaseError(kb.path, where, f"synonym {synonym!r} is also in {seen[synonym]}")
+                seen[synonym] = where
+
+
+def parse_knowledge_base(raw: Any, path: Path) -> KnowledgeBase:
+    """Validate the parsed YAML of a knowledge base file."""
+    data = _require_mapping(raw, path, "top level")
+    _check_keys(data, _TOP_KEYS, _TOP_KEYS - {"sources"}, path, "top level")
+    labels = _require_mapping(data["topics"], path, "topics")
+    if set(labels) != set(TOPIC_IDS):
+        diff = sorted(set(labels) ^ set(TOPIC_IDS))
+        raise KnowledgeBaseError(path, "topics", f"labels must match the contract's topic ids (differs: {', '.join(diff)})")
+    concerns = _parse_terms(data["concerns"], path, "concerns")
+    areas = _parse_terms(data["areas"], path, "areas")
+    raw_treatments = _require_mapping(data["treatments"], path, "treatments")
+    treatments = {
+        tid: _parse_treatment(tid, traw, concerns, areas, path) for tid, traw in raw_treatments.items()
+    }
+    missing = [t for t in TREATMENT_IDS if t not in treatments]
+    if missing:
+        raise KnowledgeBaseError(path, "treatments", f"missing treatment(s) {', '.join(missing)}")
+    kb = KnowledgeBase(
+        path=path,
+        source_titles={
+            k: _require_text(v, path, f"sources.{k}")
+            for k, v in _require_mapping(data.get("sources", {}), path, "sources").items()
+        },
+        topic_labels={t: _require_text(labels[t], path, f"topics.{t}") for t in TOPIC_IDS},
+        concerns=concerns,
+        areas=areas,
+        treatments={t: treatments[t] for t in TREATMENT_IDS},
+    )
+    _check_unique_synonyms(kb)
+    return kb
+
+
+def load_knowledge_base(path: Path) -> KnowledgeBase:
+    """Read and validate a knowledge base file.
+
+    Raises:
+        KnowledgeBaseError: the file is missing, is not YAML or breaks the schema.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise KnowledgeBaseError(Path(path), "file", f"cannot be read ({error})") from error
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise KnowledgeBaseError(Path(path), "file", f"is not valid YAML ({error})") from error
+    return parse_knowledge_base(raw, Path(path))
+
+
+class KnowledgeBaseCache:
+    """The knowledge base of a file, re-read whenever the file changes.
+
+    A change that breaks the file is logged and the last good version keeps
+    being served, so an editing mistake never takes the assistant down.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._stamp: Optional[Tuple[int, int]] = None
+        self._kb: Optional[KnowledgeBase] = None
+
+    def _file_stamp(self) -> Tuple[int, int]:
+        stat = os.stat(self.path)
+        return stat.st_mtime_ns, stat.st_size
+
+    def get(self) -> KnowledgeBase:
+        """The current knowledge base (raises only if no valid version was ever read)."""
+        with self._lock:
+            try:
+                stamp = self._file_stamp()
+            except OSError:
+                stamp = None
+            if self._kb is None or (stamp is not None and stamp != self._stamp):
+                try:
+                    self._kb = load_knowledge_base(self.path)
+                    self._stamp = stamp
+                except KnowledgeBaseError:
+                    if self._kb is None:
+                        raise
+                    logger.exception("Keeping the previous knowledge base")
+                    self._stamp = stamp
+            return self._kb

@@ -1,0 +1,100 @@
+"""Decide what kind of reply a visitor's turn gets (pure logic, no Rasa objects).
+
+A :class:`Turn` is what the visitor said (intent, text, names found) and what
+the conversation remembers (treatment, compared treatments, a pending topic).
+A :class:`Plan` is the reply's kind and its subject, as in the contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+from actions import safety
+from actions.contract import TOPIC_IDS, TREATMENT_IDS
+
+CHITCHAT_INTENTS = ("greet", "goodbye", "thank", "bot_challenge")
+OUT_OF_SCOPE_INTENTS = ("out_of_scope", "nlu_fallback")
+TOPIC_INTENT_PREFIX = "ask_"
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One visitor message and the conversation's memory before it."""
+
+    intent: str
+    text: str = ""
+    treatments: Tuple[str, ...] = ()
+    concerns: Tuple[str, ...] = ()
+    areas: Tuple[str, ...] = ()
+    remembered: Optional[str] = None
+    compared: Tuple[str, ...] = ()
+    pending_topic: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The reply to give: its contract kind and what it is about."""
+
+    kind: str
+    topic: Optional[str] = None
+    treatments: Tuple[str, ...] = ()
+    concern: Optional[str] = None
+    area: Optional[str] = None
+    severity: Optional[safety.Severity] = None
+    intent: str = ""
+
+    @property
+    def treatment(self) -> Optional[str]:
+        """The single treatment of a ``kb`` plan."""
+        return self.treatments[0] if len(self.treatments) == 1 else None
+
+
+def topic_of_intent(intent: str) -> Optional[str]:
+    """The contract topic an ``ask_<topic>`` intent asks about."""
+    if intent.startswith(TOPIC_INTENT_PREFIX) and intent[len(TOPIC_INTENT_PREFIX) :] in TOPIC_IDS:
+        return intent[len(TOPIC_INTENT_PREFIX) :]
+    return None
+
+
+def safety_plan(turn: Turn, reported_by_nlu: bool = False) -> Optional[Plan]:
+    """A safety plan when the visitor reports a problem, else None."""
+    severity = safety.assess(turn.text)
+    if severity is None and reported_by_nlu:
+        severity = safety.Severity.PROBLEM
+    return Plan("safety", severity=severity, intent=turn.intent) if severity else None
+
+
+def plan_question(turn: Turn) -> Plan:
+    """The plan for a question about treatments (topic, comparison, concern)."""
+    mentioned = turn.treatments
+    concern = turn.concerns[0] if turn.concerns else None
+    area = turn.areas[0] if turn.areas else None
+    topic = topic_of_intent(turn.intent)
+    if turn.pending_topic and mentioned and turn.intent in ("inform_treatment", "ask_overview"):
+        topic = turn.pending_topic
+    elif turn.intent == "inform_treatment":
+        topic = "overview"
+    elif turn.intent == "ask_recommendation":
+        topic = "concerns"
+    if topic is None:
+        return Plan("out_of_scope", intent=turn.intent)
+
+    if topic == "comparison":
+        if len(mentioned) == 1 and turn.remembered and turn.remembered != mentioned[0]:
+            mentioned = (turn.remembered, *mentioned)
+        treatments = mentioned or turn.compared or TREATMENT_IDS
+        return Plan("compare", topic, treatments, concern, area, intent=turn.intent)
+    if len(mentioned) >= 2:
+        return Plan("compare", topic, mentioned, concern, area, intent=turn.intent)
+    if not mentioned and turn.compared:
+        return Plan("compare", topic, turn.compared, concern, area, intent=turn.intent)
+    if turn.intent == "ask_recommendation" and not mentioned:
+        return Plan("recommend", "concerns", concern=concern, area=area, intent=turn.intent)
+
+    treatment = mentioned[0] if mentioned else turn.remembered
+    if treatment is None:
+        if topic == "concerns":
+            return Plan("recommend", topic, concern=concern, area=area, intent=turn.intent)
+        return Plan("clarify", topic, intent=turn.intent)
+    return Plan("kb", topic, (treatment,), concern, area, intent=turn.intent)

@@ -1,0 +1,103 @@
+"""Spot a visitor who reports a problem after a treatment, or an emergency.
+
+This reading runs on every message before any FAQ answer, beside the NLU's
+``report_problem`` intent, so that "my face is blistering since the laser,
+how long does it last?" gets safety advice and not a downtime answer.
+It looks for a symptom told in the first person: hypothetical questions
+("can thermage cause burns?") are ordinary FAQ questions and pass through.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from typing import Optional
+
+from actions.text_matching import MAX_CHARS
+
+
+class Severity(enum.Enum):
+    """How urgent a reported problem is."""
+
+    PROBLEM = "problem"
+    EMERGENCY = "emergency"
+
+
+def _words(*patterns: str) -> re.Pattern:
+    return re.compile(r"\b(?:" + "|".join(patterns) + r")", re.IGNORECASE)
+
+
+_EMERGENCY = _words(
+    r"can'?t breathe",
+    r"cannot breathe",
+    r"(?:hard|difficult|trouble|struggling) (?:to )?breath",
+    r"difficulty breathing",
+    r"short(?:ness)? of breath",
+    r"throat (?:is |feels |feel )?(?:tight|closing|swell|swollen)",
+    r"(?:tongue|lips?) (?:is |are )?(?:swell|swollen)",
+    r"anaphyla",
+    r"chest pain",
+    r"(?:fainted|passed out|unconscious|collapsed|seizure)",
+    r"bleeding (?:that )?(?:won'?t|will not|doesn'?t|does not) stop",
+)
+
+_SYMPTOM = _words(
+    r"blister",
+    r"burn(?:s|t|ed|ing)?\b",
+    r"pus\b",
+    r"ooz",
+    r"infect",
+    r"crust",
+    r"fever",
+    r"hives",
+    r"allergic",
+    r"(?:very |really |badly |so )?swollen",
+    r"swelling (?:is )?(?:getting|gets|got) worse",
+    r"(?:severe|unbearable|excruciating|terrible|throbbing) pain",
+    r"(?:still|really|very) (?:hurts|painful|sore)",
+    r"bleeding",
+    r"numb(?:ness)?\b",
+    r"lumps?\b",
+    r"scar(?:red|ring)\b",
+    r"(?:dark|brown|white) (?:marks|patches|spots) (?:appeared|appearing|showing)",
+    r"went wrong",
+    r"(?:rash|itch)",
+)
+
+# The visitor speaks of themselves ...
+_FIRST_PERSON = _words(r"i\b", r"i'?m\b", r"i'?ve\b", r"my\b", r"me\b", r"mine\b")
+# ... and of something that already happened.
+_PAST = _words(
+    r"after (?:my|the|a|an|having|getting|i)\b",
+    r"since (?:my|the|i)\b",
+    r"post[- ]?(?:treatment|procedure|session)",
+    r"(?:had|got|did|done|received)\b",
+    r"yesterday",
+    r"(?:days?|weeks?|hours?) ago",
+    r"last (?:night|week|month)",
+    r"this morning",
+    r"now\b",
+    r"still\b",
+)
+_HYPOTHETICAL = _words(
+    r"can (?:it|this|that|they|thermage|laser|micro|meso|rf|infrared)",
+    r"could (?:it|this|i get)",
+    r"will (?:it|i)\b",
+    r"is there (?:a |any )?risk",
+    r"what if",
+    r"in case",
+)
+
+
+def assess(text: str) -> Optional[Severity]:
+    """The severity of a problem the visitor reports, or None for no report."""
+    text = (text or "")[:MAX_CHARS]
+    if not _FIRST_PERSON.search(text):
+        return None
+    if _HYPOTHETICAL.search(text) and not _PAST.search(text):
+        return None
+    if _EMERGENCY.search(text):
+        return Severity.EMERGENCY
+    if _SYMPTOM.search(text) and _PAST.search(text) and not _HYPOTHETICAL.search(text):
+        return Severity.PROBLEM
+    return None

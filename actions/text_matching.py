@@ -1,0 +1,159 @@
+"""Find treatments, concerns and body areas in a visitor's own words.
+
+Built from the knowledge base's synonyms, so a new brand name added there is
+recognised without retraining. Matching works on squashed word windows, so
+"micro needling", "micro-needling" and "microneedling" are one name, and
+tolerates typos in longer names ("thermagee", "mesotheraphy") while never
+bending an ordinary English word ("later" is not "laser").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import AbstractSet, Dict, Iterable, List, Sequence, Tuple
+
+from rapidfuzz.distance import Levenshtein
+
+from actions.knowledge_base import KnowledgeBase
+
+# Only the start of a very long message is searched: visitors name the
+# treatment early, and the cost of matching must stay bounded.
+MAX_CHARS = 2000
+MAX_WINDOW = 5
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A name found in the text: its entity type, the id it means and where it is."""
+
+    entity: str
+    value: str
+    start: int
+    end: int
+    text: str
+    exact: bool
+
+
+def _fold(text: str) -> str:
+    """Lower-case and strip accents, keeping one character per character."""
+    out = []
+    for char in text[:MAX_CHARS].lower():
+        base = unicodedata.normalize("NFKD", char)[:1]
+        out.append(base if base.isascii() else char)
+    return "".join(out)
+
+
+def tokens(text: str) -> List[Tuple[str, int, int]]:
+    """Words of ``text`` (folded) with their character offsets."""
+    return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(_fold(text))]
+
+
+def _allowed_typos(length: int) -> int:
+    if length < 7:
+        return 0
+    if length < 11:
+        return 1
+    if length < 16:
+        return 2
+    return 3
+
+
+@dataclass(frozen=True)
+class _Name:
+    entity: str
+    value: str
+    squashed: str
+    words: int
+
+
+class Matcher:
+    """Finds mentions of the knowledge base's vocabulary in free text."""
+
+    def __init__(
+        self,
+        vocabulary: Iterable[Tuple[str, str, str]],
+        common_words: AbstractSet[str] = frozenset(),
+    ) -> None:
+        """Build a matcher.
+
+        Args:
+            vocabulary: (entity type, id, synonym) triples.
+            common_words: ordinary words never read as a misspelt name.
+        """
+        self._exact: Dict[str, _Name] = {}
+        self._names: List[_Name] = []
+        self._common = common_words
+        for entity, value, synonym in vocabulary:
+            words = [w for w, _, _ in tokens(synonym)]
+            if not words:
+                continue
+            name = _Name(entity, value, "".join(words), len(words))
+            self._exact.setdefault(name.squashed, name)
+            self._names.append(name)
+        self._max_window = min(MAX_WINDOW, max((n.words for n in self._names), default=1) + 1)
+
+    @classmethod
+    def from_knowledge_base(
+        cls, kb: KnowledgeBase, common_words: AbstractSet[str] = frozenset()
+    ) -> "Matcher":
+        """A matcher for the treatments, concerns and areas of a knowledge base."""
+        vocabulary: List[Tuple[str, str, str]] = []
+        for treatment in kb.treatments.values():
+            vocabulary += [("treatment", treatment.id, s) for s in (treatment.name, *treatment.synonyms)]
+        for entity, terms in (("concern", kb.concerns), ("area", kb.areas)):
+            for term in terms.values():
+                vocabulary += [(entity, term.id, s) for s in (term.name, *term.synonyms)]
+        return cls(vocabulary, common_words)
+
+    def _fuzzy(self, window: Sequence[str], squashed: str) -> Tuple[_Name, int] | None:
+        if len(window) == 1 and window[0] in self._common:
+            return None
+        best: Tuple[_Name, int] | None = None
+        for name in self._names:
+            limit = _allowed_typos(len(name.squashed))
+            if limit == 0 or abs(len(name.squashed) - len(squashed)) > limit:
+                continue
+            if abs(name.words - len(window)) > 1:
+                continue
+            distance = Levenshtein.distance(squashed, name.squashed, score_cutoff=limit)
+            if distance <= limit and (best is None or distance < best[1]):
+                best = (name, distance)
+        return best
+
+    def find(self, text: str) -> List[Mention]:
+        """All non-overlapping mentions in ``text``, longest and exact first."""
+        words = tokens(text)
+        candidates: List[Tuple[int, int, int, int, Mention]] = []
+        for i in range(len(words)):
+            for size in range(1, self._max_window + 1):
+                if i + size > len(words):
+                    break
+                window = [w for w, _, _ in words[i : i + size]]
+                squashed = "".join(window)
+                name = self._exact.get(squashed)
+                distance = 0
+                if name is None:
+                    found = self._fuzzy(window, squashed)
+                    if found is None:
+                        continue
+                    name, distance = found
+                start, end = words[i][1], words[i + size - 1][2]
+                mention = Mention(name.entity, name.value, start, end, text[start:end], distance == 0)
+                candidates.append((-(end - start), distance, start, size, mention))
+        chosen: List[Mention] = []
+        for *_, mention in sorted(candidates, key=lambda c: c[:4]):
+            if all(mention.end <= m.start or mention.start >= m.end for m in chosen):
+                chosen.append(mention)
+        return sorted(chosen, key=lambda m: m.start)
+
+
+def unique_values(mentions: Iterable[Mention], entity: str) -> List[str]:
+    """The distinct ids of one entity type, in order of first mention."""
+    values: List[str] = []
+    for mention in mentions:
+        if mention.entity == entity and mention.value not in values:
+            values.append(mention.value)
+    return values

@@ -1,0 +1,1 @@
+"""Project-side Rasa input channels."""

@@ -1,0 +1,97 @@
+"""A Rasa NLU component that finds treatments, concerns and areas.
+
+It reads the knowledge base's synonyms when the model is loaded, so adding a
+brand name or a spelling to ``knowledge/treatments.yml`` needs a restart of
+the Rasa server, not a retraining. Matching (typos included) is done by
+:mod:`actions.text_matching`, shared with the action server's tests.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from actions.knowledge_base import load_knowledge_base
+from actions.text_matching import Matcher
+
+
+def english_words() -> frozenset:
+    """Ordinary English word forms: spaCy's English lemma lookup table."""
+    import spacy_lookups_data
+
+    path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as table:
+        forms = json.load(table)
+    return frozenset(w.lower() for pair in forms.items() for w in pair if w.isalpha())
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
+)
+class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Extracts ``treatment``, ``concern`` and ``area`` entities, values are ids."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """The knowledge base file, relative to the working directory."""
+        return {"knowledge_base": "knowledge/treatments.yml"}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        """Keep the config; the matcher is built on first use."""
+        self.component_config = config
+        self._matcher: Optional[Matcher] = None
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "KnowledgeBaseEntityExtractor":
+        """Create the component (nothing to train)."""
+        return cls(config)
+
+    @property
+    def matcher(self) -> Matcher:
+        """The matcher of the knowledge base's vocabulary."""
+        if self._matcher is None:
+            kb = load_knowledge_base(Path(self.component_config["knowledge_base"]))
+            self._matcher = Matcher.from_knowledge_base(kb, english_words())
+        return self._matcher
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Nothing to learn from training data."""
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Add the mentions found in each message's text to its entities."""
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if text.startswith("/"):
+                continue  # a button payload already carries its entities
+            found = [
+                {
+                    "entity": m.entity,
+                    "value": m.value,
+                    "start": m.start,
+                    "end": m.end,
+                    "confidence_entity": 1.0 if m.exact else 0.8,
+                }
+                for m in self.matcher.find(text)
+            ]
+            if found:
+                entities = message.get(ENTITIES, []) + self.add_extractor_name(found)
+                message.set(ENTITIES, entities, add_to_output=True)
+        return messages

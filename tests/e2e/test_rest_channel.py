@@ -1,0 +1,161 @@
+"""End to end: the real action server and Rasa server on loopback.
+
+Messages go in over the REST channel; the `answer` metadata is read back
+through the HTTP API with the token, as staff analytics and the graders do.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+
+from actions.contract import CONTENT_KINDS, TREATMENT_IDS
+from tests.support.servers import Assistant, http_json
+
+
+def new_sender() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+def ask(assistant: Assistant, sender: str, text: str) -> list:
+    assistant.say(sender, text)
+    return assistant.turn_answers(sender)
+
+
+def test_does_microneedling_hurt(assistant: Assistant) -> None:
+    sender = new_sender()
+    replies = assistant.say(sender, "does microneedling hurt?")
+    (answer,) = assistant.turn_answers(sender)
+    assert {k: answer[k] for k in ("kind", "treatment", "topic")} == {
+        "kind": "kb",
+        "treatment": "microneedling",
+        "topic": "pain",
+    }
+    assert answer["covered"] is True and answer["sources"] == ["002_abd2556e1dc0e659.txt"]
+    (text,) = assistant.turn_texts(sender)
+    assert "qualified practitioner" in text
+    # the REST channel sends each paragraph of the bot's message on its own
+    assert [r["text"] for r in replies] == text.split("\n\n")
+
+
+def test_the_api_needs_the_token(assistant: Assistant) -> None:
+    sender = new_sender()
+    assistant.say(sender, "hello")
+    for url in (
+        f"{assistant.rasa_url}/conversations/{sender}/tracker",
+        f"{assistant.rasa_url}/conversations/{sender}/tracker?token=wrong",
+    ):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            http_json(url)
+        assert refused.value.code == 401
+
+
+def test_context_carries_over_and_a_new_treatment_replaces_it(assistant: Assistant) -> None:
+    sender = new_sender()
+    (first,) = ask(assistant, sender, "tell me about thermage")
+    assert (first["kind"], first["treatment"], first["topic"]) == ("kb", "thermage", "overview")
+    (second,) = ask(assistant, sender, "does it hurt?")
+    assert (second["treatment"], second["topic"]) == ("thermage", "pain")
+    (third,) = ask(assistant, sender, "what about mesotherapy?")
+    assert third["treatment"] == "mesotherapy"
+    (fourth,) = ask(assistant, sender, "how many sessions do I need")
+    assert (fourth["treatment"], fourth["topic"]) == ("mesotherapy", "sessions")
+
+
+def test_clarify_with_a_button_answers_the_pending_topic(assistant: Assistant) -> None:
+    sender = new_sender()
+    (reply,) = assistant.say(sender, "is there any downtime?")
+    assert assistant.turn_answers(sender) == [{"kind": "clarify", "topic": "downtime"}]
+    titles = [b["title"] for b in reply["buttons"]]
+    assert len(titles) == len(TREATMENT_IDS) and "Thermage" in titles
+    payload = next(b["payload"] for b in reply["buttons"] if b["title"] == "Thermage")
+    (answer,) = ask(assistant, sender, payload)
+    assert (answer["kind"], answer["treatment"], answer["topic"]) == ("kb", "thermage", "downtime")
+
+
+def test_comparison_and_recommendation(assistant: Assistant) -> None:
+    (compare,) = ask(assistant, new_sender(), "thermage or laser skin tightening, which hurts less?")
+    assert compare["kind"] == "compare"
+    assert set(compare["treatments"]) == {"thermage", "laser_skin_tightening"}
+    (recommend,) = ask(assistant, new_sender(), "what helps with acne scars?")
+    assert recommend["kind"] == "recommend" and recommend["concern"] == "acne_scars"
+    assert "microneedling" in recommend["treatments"]
+
+
+def test_safety_wins_over_an_faq_reading(assistant: Assistant) -> None:
+    sender = new_sender()
+    ask(assistant, sender, "how long is the downtime after microneedling?")
+    answers = ask(assistant, sender, "I had microneedling 2 days ago and now it's oozing yellow pus, how long is the downtime?")
+    assert answers == [{"kind": "safety"}]
+    (text,) = assistant.turn_texts(sender)
+    assert "contact" in text.lower() and "urgent medical care" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("hi there", "chitchat"),
+        ("what treatments do you offer?", "list"),
+        ("can I book an appointment for next week?", "handoff"),
+        ("who won the football last night?", "out_of_scope"),
+    ],
+)
+def test_every_kind_of_reply(assistant: Assistant, text: str, kind: str) -> None:
+    answers = ask(assistant, new_sender(), text)
+    assert [a["kind"] for a in answers] == [kind]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "<img src=x onerror=alert(1)>",
+        "\x00\x01\x02 binary \ufffd",
+        "¿Duele el microneedling? 微针疼吗",
+        "thermage " * 20_000,
+    ],
+)
+def test_bad_input_gets_a_reply_and_the_conversation_goes_on(assistant: Assistant, text: str) -> None:
+    sender = new_sender()
+    answers = ask(assistant, sender, text)
+    assert len(answers) == 1 and answers[0]["kind"]
+    (answer,) = ask(assistant, sender, "does thermage hurt?")
+    assert (answer["treatment"], answer["topic"]) == ("thermage", "pain")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b"", b"[1, 2]", json.dumps({"sender": "x"}).encode(), b"\xff\xfe"],
+)
+def test_malformed_requests_do_not_break_the_server(assistant: Assistant, body: bytes) -> None:
+    request = urllib.request.Request(
+        f"{assistant.rasa_url}/webhooks/rest/webhook",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status = response.status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    assert status < 500
+    (answer,) = ask(assistant, new_sender(), "does microneedling hurt?")
+    assert answer["topic"] == "pain"
+
+
+def test_every_content_reply_carries_the_disclaimer(assistant: Assistant) -> None:
+    for text in ("what is mesotherapy", "rf microneedling vs microneedling", "something for wrinkles?"):
+        sender = new_sender()
+        assistant.say(sender, text)
+        answers = assistant.turn_answers(sender)
+        texts = assistant.turn_texts(sender)
+        assert answers and len(answers) == len(texts)
+        for answer, reply in zip(answers, texts):
+            if answer["kind"] in CONTENT_KINDS:
+                assert "qualified practitioner" in reply

@@ -1,0 +1,225 @@
+"""Start the real action server and Rasa server on loopback for a test.
+
+Every suite that needs the running assistant uses :func:`running_assistant`;
+it picks free ports, writes endpoints and credentials files into a temporary
+folder (the conversation database goes there too), waits until both servers
+answer and stops them afterwards, showing their logs if they fail to start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
+
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+MODEL = PROJECT_DIR / "models" / "medspa.tar.gz"
+BIN = Path(sys.executable).parent
+STARTUP_TIMEOUT = float(os.environ.get("MEDSPA_TEST_STARTUP_TIMEOUT", "240"))
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http_json(
+    url: str,
+    data: Any = None,
+    method: Optional[str] = None,
+    headers: Optional[Mapping[str, str]] = None,
+    timeout: float = 60,
+) -> Any:
+    """Send a request and decode the JSON answer (raises HTTPError on 4xx/5xx)."""
+    body = None if data is None else json.dumps(data).encode()
+    request = urllib.request.Request(url, data=body, method=method or ("POST" if body else "GET"))
+    request.add_header("Content-Type", "application/json")
+    for key, value in (headers or {}).items():
+        request.add_header(key, value)
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        raw = response.read()
+    return json.loads(raw) if raw else None
+
+
+@dataclass
+class Assistant:
+    """The running servers of one test session."""
+
+    rasa_url: str
+    action_url: str
+    token: str
+    workdir: Path
+    processes: List[subprocess.Popen] = field(default_factory=list)
+
+    def say(self, sender: str, text: str) -> List[Dict[str, Any]]:
+        """Send a message over the REST channel; the bot's replies."""
+        return http_json(f"{self.rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text})
+
+    def tracker(self, sender: str) -> Dict[str, Any]:
+        """The conversation's tracker through the HTTP API (with the token)."""
+        return http_json(f"{self.rasa_url}/conversations/{sender}/tracker?token={self.token}")
+
+    def turn_answers(self, sender: str) -> List[Dict[str, Any]]:
+        """The ``answer`` metadata of the bot events after the last user message."""
+        events = self.tracker(sender)["events"]
+        last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
+        return [
+            e["metadata"]["answer"]
+            for e in events[last_user + 1 :]
+            if e.get("event") == "bot" and (e.get("metadata") or {}).get("answer")
+        ]
+
+    def turn_texts(self, sender: str) -> List[str]:
+        """Texts of the bot events after the last user message."""
+        events = self.tracker(sender)["events"]
+        last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
+        return [e.get("text") or "" for e in events[last_user + 1 :] if e.get("event") == "bot"]
+
+
+def _wait_until(check, what: str, processes: Sequence[subprocess.Popen], logs: Sequence[Path]) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        for process in processes:
+            if process.poll() is not None:
+                raise RuntimeError(f"{what}: a server exited early\n{_tails(logs)}")
+        try:
+            if check():
+                return
+        except (OSError, urllib.error.URLError, ValueError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{what}: not ready after {STARTUP_TIMEOUT:.0f} s\n{_tails(logs)}")
+
+
+def _tails(logs: Sequence[Path], lines: int = 40) -> str:
+    parts = []
+    for log in logs:
+        text = log.read_text(errors="replace").splitlines() if log.exists() else []
+        parts.append(f"--- {log.name} ---\n" + "\n".join(text[-lines:]))
+    return "\n".join(parts)
+
+
+def _stop(processes: Sequence[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def start_action_server(workdir: Path, port: int, env: Mapping[str, str]) -> subprocess.Popen:
+    """Start ``python -m actions`` (validates the knowledge base, then serves)."""
+    log = open(workdir / "actions.log", "w")
+    return subprocess.Popen(
+        [str(BIN / "python"), "-m", "actions", "--port", str(port)],
+        cwd=PROJECT_DIR,
+        env=dict(env),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def start_rasa_server(
+    workdir: Path,
+    port: int,
+    action_port: int,
+    token: str,
+    env: Mapping[str, str],
+    credentials: Mapping[str, Any],
+    rasa_args: Sequence[str] = (),
+) -> subprocess.Popen:
+    """Start ``rasa run`` with the API enabled and protected by ``token``."""
+    endpoints = {
+        "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+        "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(workdir / "conversations.db")},
+    }
+    (workdir / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
+    (workdir / "credentials.yml").write_text(yaml.safe_dump(dict(credentials)))
+    log = open(workdir / "rasa.log", "w")
+    command = [
+        str(BIN / "rasa"), "run",
+        "--model", str(MODEL),
+        "--enable-api", "--auth-token", token,
+        "--endpoints", str(workdir / "endpoints.yml"),
+        "--credentials", str(workdir / "credentials.yml"),
+        "--interface", "127.0.0.1", "--port", str(port),
+        *rasa_args,
+    ]  # fmt: skip
+    return subprocess.Popen(
+        command, cwd=PROJECT_DIR, env=dict(env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def project_credentials() -> Dict[str, Any]:
+    """The project's credentials.yml as a dict."""
+    return yaml.safe_load((PROJECT_DIR / "credentials.yml").read_text()) or {}
+
+
+@contextlib.contextmanager
+def running_assistant(
+    workdir: Path,
+    env: Optional[Mapping[str, str]] = None,
+    credentials: Optional[Mapping[str, Any]] = None,
+    rasa_args: Sequence[str] = (),
+) -> Iterator[Assistant]:
+    """Run both servers on free loopback ports for the duration of the block.
+
+    Args:
+        workdir: a temporary folder for the config files, logs and database.
+        env: extra environment variables for both servers.
+        credentials: the channels (defaults to the project's credentials.yml).
+        rasa_args: extra arguments of ``rasa run``.
+    """
+    if not MODEL.exists():
+        raise RuntimeError(f"{MODEL} is missing: run `make train` first")
+    workdir.mkdir(parents=True, exist_ok=True)
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    token = secrets.token_hex(16)
+    action_port, rasa_port = free_port(), free_port()
+    action_url = f"http://127.0.0.1:{action_port}"
+    rasa_url = f"http://127.0.0.1:{rasa_port}"
+    logs = [workdir / "actions.log", workdir / "rasa.log"]
+    processes: List[subprocess.Popen] = []
+    try:
+        processes.append(start_action_server(workdir, action_port, full_env))
+        processes.append(
+            start_rasa_server(
+                workdir,
+                rasa_port,
+                action_port,
+                token,
+                full_env,
+                project_credentials() if credentials is None else credentials,
+                rasa_args,
+            )
+        )
+        _wait_until(lambda: http_json(f"{action_url}/health")["status"] == "ok", "action server", processes, logs)
+        _wait_until(
+            lambda: bool(http_json(f"{rasa_url}/status?token={token}").get("model_id")),
+            "rasa server",
+            processes,
+            logs,
+        )
+        yield Assistant(rasa_url, action_url, token, workdir, processes)
+    finally:
+        _stop(processes)

@@ -1,0 +1,253 @@
+"""Every custom action, run with real rasa-sdk Tracker and CollectingDispatcher.
+
+Messages are rendered with Rasa's own response interpolation against the
+project's domain.yml, so the tests read what a visitor would read.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa.core.nlg.interpolator import interpolate_text
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import actions as actions_module
+from actions.actions import (
+    ActionAnswerQuestion,
+    ActionChitchat,
+    ActionHandoff,
+    ActionListTreatments,
+    ActionOutOfScope,
+    ActionSafety,
+    ReplyAction,
+)
+from actions.contract import CONTENT_KINDS, TREATMENT_IDS
+from actions.knowledge_base import KnowledgeBase
+from actions.settings import get_settings
+
+
+def tracker_for(
+    text: str,
+    intent: str,
+    entities: Optional[Dict[str, List[str]]] = None,
+    **slots: Any,
+) -> Tracker:
+    """A tracker whose latest message is ``text`` classified as ``intent``."""
+    found = [
+        {"entity": entity, "value": value, "extractor": "KnowledgeBaseEntityExtractor"}
+        for entity, values in (entities or {}).items()
+        for value in values
+    ]
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": found}
+    all_slots = {"treatment": None, "compared": None, "pending_topic": None, **slots}
+    return Tracker(
+        sender_id="visitor",
+        slots=all_slots,
+        latest_message=latest,
+        events=[{"event": "user", "text": text, "parse_data": latest}],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+async def run_action(
+    action: ReplyAction, tracker: Tracker, domain: Dict[str, Any]
+) -> tuple[List[Dict[str, Any]], List[Dict[str, Any]]]:
+    """Run an action; its messages (with the rendered ``text``) and events."""
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, domain)
+    for message in dispatcher.messages:
+        template = domain["responses"][message["response"]][0]["text"]
+        values = {k: v for k, v in message.items() if k not in ("response", "buttons")}
+        message["text"] = interpolate_text(template, values)
+    return dispatcher.messages, events
+
+
+@pytest.fixture(autouse=True)
+def project_kb(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(actions_module, "_cache", None)
+
+
+def assert_content_reply(message: Dict[str, Any]) -> None:
+    assert message["answer"]["kind"] in CONTENT_KINDS
+    assert "qualified practitioner" in message["text"]
+    assert "{" not in message["text"], message["text"]
+
+
+async def test_kb_answer_for_a_covered_question(kb: KnowledgeBase, domain: Dict[str, Any]) -> None:
+    tracker = tracker_for("does microneedling hurt?", "ask_pain", {"treatment": ["microneedling"]})
+    messages, events = await run_action(ActionAnswerQuestion(), tracker, domain)
+    entry = kb.entry("microneedling", "pain")
+    assert entry.covered
+    (message,) = messages
+    assert message["answer"] == {
+        "kind": "kb",
+        "treatment": "microneedling",
+        "topic": "pain",
+        "covered": True,
+        "sources": [entry.source],
+    }
+    assert entry.answer in message["text"]
+    assert_content_reply(message)
+    assert SlotSet("treatment", "microneedling") in events
+    assert SlotSet("pending_topic", None) in events
+
+
+async def test_uncovered_question_says_so_honestly(kb: KnowledgeBase, domain: Dict[str, Any]) -> None:
+    treatment, topic = next(
+        (t.id, topic) for t in kb.treatments.values() for topic in t.entries if not t.entries[topic].covered
+    )
+    tracker = tracker_for("question", f"ask_{topic}", {"treatment": [treatment]})
+    (message,), _ = await run_action(ActionAnswerQuestion(), tracker, domain)
+    assert message["answer"] == {"kind": "kb", "treatment": treatment, "topic": topic, "covered": False, "sources": []}
+    assert "don't cover" in message["text"]
+    assert kb.topic_labels[kb.treatments[treatment].covered_topics()[0]] in message["text"]
+    assert_content_reply(message)
+
+
+async def test_remembered_treatment_answers_a_follow_up(kb: KnowledgeBase, domain: Dict[str, Any]) -> None:
+    tracker = tracker_for("does it hurt?", "ask_pain", treatment="thermage")
+    (message,), _ = await run_action(ActionAnswerQuestion(), tracker, domain)
+    assert message["answer"]["kind"] == "kb"
+    assert (message["answer"]["treatment"], message["answer"]["topic"]) == ("thermage", "pain")
+
+
+async def test_unknown_treatment_is_asked_with_buttons_then_answered(domain: Dict[str, Any]) -> None:
+    messages, events = await run_action(
+        ActionAnswerQuestion(), tracker_for("is there any downtime?", "ask_downtime"), domain
+    )
+    (message,) = messages
+    assert message["answer"] == {"kind": "clarify", "topic": "downtime"}
+    assert [b["payload"] for b in message["buttons"]] == [
+        f'/inform_treatment{{"treatment":"{t}"}}' for t in TREATMENT_IDS
+    ]
+    assert events == [SlotSet("pending_topic", "downtime")]
+
+    button = tracker_for(
+        message["buttons"][2]["payload"], "inform_treatment", {"treatment": ["microneedling"]}, pending_topic="downtime"
+    )
+    (answer,), events = await run_action(ActionAnswerQuestion(), button, domain)
+    assert (answer["answer"]["kind"], answer["answer"]["treatment"], answer["answer"]["topic"]) == (
+        "kb",
+        "microneedling",
+        "downtime",
+    )
+    assert SlotSet("pending_topic", None) in events
+
+
+async def test_comparison_of_two_treatments(kb: KnowledgeBase, domain: Dict[str, Any]) -> None:
+    tracker = tracker_for(
+        "thermage or laser, which hurts less?", "ask_pain", {"treatment": ["thermage", "laser_skin_tightening"]}
+    )
+    (message,), events = await run_action(ActionAnswerQuestion(), tracker, domain)
+    assert message["answer"] == {
+        "kind": "compare",
+        "treatments": ["thermage", "laser_skin_tightening"],
+        "topic": "pain",
+    }
+    assert "Thermage" in message["text"] and kb.treatments["laser_skin_tightening"].name in message["text"]
+    assert_content_reply(message)
+    assert SlotSet("compared", ["thermage", "laser_skin_tightening"]) in events
+
+
+async def test_recommendation_for_a_concern(kb: KnowledgeBase, domain: Dict[str, Any]) -> None:
+    concern = next(iter(kb.concerns))
+    tracker = tracker_for("what helps?", "ask_recommendation", {"concern": [concern]})
+    (message,), _ = await run_action(ActionAnswerQuestion(), tracker, domain)
+    expected = kb.treatments_for_concern(concern)
+    assert message["answer"] == {"kind": "recommend", "concern": concern, "treatments": expected}
+    assert [b["title"] for b in message["buttons"]] == [kb.treatments[t].name for t in expected]
+    assert_content_reply(message)
+
+
+async def test_recommendation_without_a_known_concern(domain: Dict[str, Any]) -> None:
+    (message,), _ = await run_action(
+        ActionAnswerQuestion(), tracker_for("what do you suggest for me", "ask_recommendation"), domain
+    )
+    assert message["answer"] == {"kind": "recommend", "concern": None, "treatments": []}
+    assert_content_reply(message)
+
+
+@pytest.mark.parametrize(
+    ("action", "intent"),
+    [(ActionAnswerQuestion(), "ask_downtime"), (ActionChitchat(), "greet"), (ActionSafety(), "report_problem")],
+)
+async def test_a_reported_problem_always_gets_safety_advice(
+    action: ReplyAction, intent: str, domain: Dict[str, Any]
+) -> None:
+    tracker = tracker_for(
+        "my face is blistering after the laser yesterday, how long is the downtime?",
+        intent,
+        {"treatment": ["laser_skin_tightening"]},
+    )
+    (message,), events = await run_action(action, tracker, domain)
+    assert message["answer"] == {"kind": "safety"}
+    assert message["response"] == "utter_safety"
+    assert get_settings().clinic.phone in message["text"]
+    assert events == []
+
+
+async def test_emergency_gets_emergency_advice(domain: Dict[str, Any]) -> None:
+    tracker = tracker_for("my throat feels tight after my meso injections", "report_problem")
+    (message,), _ = await run_action(ActionSafety(), tracker, domain)
+    assert message["response"] == "utter_safety_emergency"
+    assert message["answer"] == {"kind": "safety"}
+
+
+async def test_handoff_uses_the_configured_clinic(domain: Dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLINIC_PHONE", "+44 20 7946 0000")
+    monkeypatch.setenv("CLINIC_BOOKING_URL", "https://clinic.example/booking")
+    get_settings.cache_clear()
+    try:
+        (message,), _ = await run_action(ActionHandoff(), tracker_for("can I book?", "handoff"), domain)
+    finally:
+        get_settings.cache_clear()
+    assert message["answer"] == {"kind": "handoff"}
+    assert "+44 20 7946 0000" in message["text"] and "https://clinic.example/booking" in message["text"]
+
+
+async def test_list_of_treatments_has_a_button_each(kb: KnowledgeBase, domain: Dict[str, Any]) -> None:
+    (message,), _ = await run_action(ActionListTreatments(), tracker_for("what do you offer", "list_treatments"), domain)
+    assert message["answer"] == {"kind": "list", "treatments": list(TREATMENT_IDS)}
+    assert len(message["buttons"]) == len(TREATMENT_IDS)
+    assert all(t.name in message["text"] for t in kb.treatments.values())
+
+
+@pytest.mark.parametrize(
+    ("intent", "response"),
+    [("greet", "utter_greet"), ("goodbye", "utter_goodbye"), ("thank", "utter_thanks"), ("bot_challenge", "utter_bot_challenge")],
+)
+async def test_chitchat(intent: str, response: str, domain: Dict[str, Any]) -> None:
+    (message,), events = await run_action(ActionChitchat(), tracker_for("hello", intent), domain)
+    assert (message["response"], message["answer"]) == (response, {"kind": "chitchat"})
+    assert "{" not in message["text"]
+    assert events == []
+
+
+@pytest.mark.parametrize(("intent", "response"), [("out_of_scope", "utter_out_of_scope"), ("nlu_fallback", "utter_default")])
+async def test_out_of_scope_and_fallback(intent: str, response: str, domain: Dict[str, Any]) -> None:
+    (message,), _ = await run_action(ActionOutOfScope(), tracker_for("what's the weather", intent), domain)
+    assert (message["response"], message["answer"]) == (response, {"kind": "out_of_scope"})
+
+
+@pytest.mark.parametrize("text", ["", "\x00\xff", "<script>alert(1)</script>", "a" * 100_000])
+async def test_bad_input_gets_a_graceful_reply(text: str, domain: Dict[str, Any]) -> None:
+    (message,), _ = await run_action(ActionOutOfScope(), tracker_for(text, "nlu_fallback"), domain)
+    assert message["answer"] == {"kind": "out_of_scope"}
+
+
+async def test_every_kb_pair_renders_with_disclaimer(kb: KnowledgeBase, domain: Dict[str, Any]) -> None:
+    for treatment in kb.treatments.values():
+        for topic in treatment.entries:
+            tracker = tracker_for("q", f"ask_{topic}", {"treatment": [treatment.id]})
+            (message,), _ = await run_action(ActionAnswerQuestion(), tracker, domain)
+            if topic == "comparison":
+                assert message["answer"]["kind"] == "compare"
+            else:
+                assert message["answer"]["treatment"] == treatment.id
+            assert_content_reply(message)

@@ -1,0 +1,98 @@
+"""What kind of reply each turn gets: the dialogue logic without Rasa."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.contract import TREATMENT_IDS
+from actions.planning import Plan, Turn, plan_question, safety_plan, topic_of_intent
+from actions.safety import Severity
+
+
+@pytest.mark.parametrize(
+    ("turn", "expected"),
+    [
+        (Turn("ask_pain", treatments=("microneedling",)), Plan("kb", "pain", ("microneedling",))),
+        (Turn("ask_pain", remembered="thermage"), Plan("kb", "pain", ("thermage",))),
+        (
+            Turn("ask_pain", treatments=("mesotherapy",), remembered="thermage"),
+            Plan("kb", "pain", ("mesotherapy",)),
+        ),
+        (Turn("ask_downtime"), Plan("clarify", "downtime")),
+        (
+            Turn("inform_treatment", treatments=("thermage",), pending_topic="downtime"),
+            Plan("kb", "downtime", ("thermage",)),
+        ),
+        (
+            Turn("ask_overview", treatments=("thermage",), pending_topic="downtime"),
+            Plan("kb", "downtime", ("thermage",)),
+        ),
+        (Turn("inform_treatment", treatments=("thermage",)), Plan("kb", "overview", ("thermage",))),
+        (
+            Turn("ask_pain", treatments=("thermage", "laser_skin_tightening")),
+            Plan("compare", "pain", ("thermage", "laser_skin_tightening")),
+        ),
+        (
+            Turn("ask_comparison", treatments=("thermage",), remembered="microneedling"),
+            Plan("compare", "comparison", ("microneedling", "thermage")),
+        ),
+        (
+            Turn("ask_comparison", treatments=("thermage",)),
+            Plan("compare", "comparison", ("thermage",)),
+        ),
+        (Turn("ask_comparison"), Plan("compare", "comparison", TREATMENT_IDS)),
+        (
+            Turn("ask_sessions", compared=("thermage", "infrared_laser")),
+            Plan("compare", "sessions", ("thermage", "infrared_laser")),
+        ),
+        (
+            Turn("ask_recommendation", concerns=("acne_scars",)),
+            Plan("recommend", "concerns", concern="acne_scars"),
+        ),
+        (
+            Turn("ask_concerns", concerns=("acne_scars",)),
+            Plan("recommend", "concerns", concern="acne_scars"),
+        ),
+        (
+            Turn("ask_concerns", concerns=("acne_scars",), remembered="microneedling"),
+            Plan("kb", "concerns", ("microneedling",), concern="acne_scars"),
+        ),
+        (
+            Turn("ask_recommendation", treatments=("thermage",), concerns=("wrinkles",)),
+            Plan("kb", "concerns", ("thermage",), concern="wrinkles"),
+        ),
+        (
+            Turn("ask_areas", treatments=("thermage",), areas=("neck",)),
+            Plan("kb", "areas", ("thermage",), area="neck"),
+        ),
+        (Turn("greet"), Plan("out_of_scope")),
+    ],
+)
+def test_plan_question(turn: Turn, expected: Plan) -> None:
+    plan = plan_question(turn)
+    assert plan == Plan(
+        expected.kind,
+        expected.topic,
+        expected.treatments,
+        expected.concern,
+        expected.area,
+        intent=turn.intent,
+    )
+
+
+def test_topic_of_intent() -> None:
+    assert topic_of_intent("ask_results_duration") == "results_duration"
+    assert topic_of_intent("ask_recommendation") is None
+    assert topic_of_intent("greet") is None
+
+
+def test_safety_plan_wins_for_a_reported_problem() -> None:
+    turn = Turn("ask_downtime", text="my skin is blistering since my laser yesterday")
+    plan = safety_plan(turn)
+    assert plan is not None and plan.kind == "safety" and plan.severity is Severity.PROBLEM
+
+
+def test_safety_plan_trusts_the_nlu() -> None:
+    plan = safety_plan(Turn("report_problem", text="something is wrong"), reported_by_nlu=True)
+    assert plan is not None and plan.severity is Severity.PROBLEM
+    assert safety_plan(Turn("ask_pain", text="does it hurt?")) is None

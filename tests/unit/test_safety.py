@@ -1,0 +1,39 @@
+"""A reported problem after a treatment is recognised; a hypothetical question is not."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import pytest
+
+from actions.safety import Severity, assess
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I had microneedling 3 days ago and now there is pus and yellow crust", Severity.PROBLEM),
+        ("my face is blistering after the laser yesterday", Severity.PROBLEM),
+        ("had thermage last week, I've got a burn on my jaw", Severity.PROBLEM),
+        ("since my meso session my scalp is really swollen", Severity.PROBLEM),
+        ("I think I'm having an allergic reaction after my RF microneedling", Severity.PROBLEM),
+        ("after my infrared treatment I have hives all over my neck", Severity.PROBLEM),
+        ("My throat feels tight after my meso injections", Severity.EMERGENCY),
+        ("I can't breathe properly, got mesotherapy an hour ago", Severity.EMERGENCY),
+        ("my lips are swollen and I feel faint, had treatment this morning", Severity.EMERGENCY),
+        ("can thermage cause burns?", None),
+        ("is there a risk of infection with microneedling?", None),
+        ("will I get swollen after RF microneedling?", None),
+        ("what if I get blisters?", None),
+        ("how long does the redness last after microneedling", None),
+        ("does it hurt", None),
+        ("I had thermage last year and loved it, how long do results last?", None),
+        ("", None),
+    ],
+)
+def test_assess(text: str, expected: Optional[Severity]) -> None:
+    assert assess(text) is expected
+
+
+def test_huge_message_is_bounded() -> None:
+    assert assess("blah " * 100_000 + "I had laser and now a burn") is None
