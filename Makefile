@@ -6,10 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 MODEL := models/medspa.tar.gz
 SPACY_MODEL := build/spacy_en/meta.json
+WEB_DEPS := web/node_modules/.package-lock.json
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard components/*.py)
 
-.PHONY: help install train run shell validate lint format test test-unit test-conversations \
-        test-e2e grade benchmark report lock clean
+.PHONY: help install browser train run shell validate lint format test test-unit \
+        test-conversations grade benchmark report lock clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -21,7 +22,13 @@ $(VENV)/.installed: requirements.txt constraints.txt scripts/install.sh
 $(SPACY_MODEL): $(VENV)/.installed scripts/build_spacy_model.py
 	$(BIN)/python scripts/build_spacy_model.py build/spacy_en
 
-install: $(VENV)/.installed $(SPACY_MODEL) ## create .venv and install the pinned dependencies
+$(WEB_DEPS): web/package.json web/package-lock.json scripts/install_web.sh
+	scripts/install_web.sh
+
+install: $(VENV)/.installed $(SPACY_MODEL) $(WEB_DEPS) ## create .venv, install the pinned dependencies and the chat widget
+
+browser: ## install Debian's Chromium for the browser tests (root, apt-get)
+	scripts/install_browser.sh
 
 $(MODEL): $(TRAINING_INPUTS) $(SPACY_MODEL)
 	$(BIN)/rasa train --fixed-model-name medspa --out models
@@ -35,8 +42,8 @@ run: install train ## set up if needed, then start the assistant on this machine
 shell: install train ## talk to the assistant in the terminal (rasa shell)
 	scripts/shell.sh
 
-validate: install ## check training data and domain (warnings fail)
-	$(BIN)/rasa data validate --fail-on-warnings
+validate: install ## check training data and domain (rasa data validate, warnings fail)
+	$(BIN)/python scripts/validate_data.py
 
 lint: install ## ruff and mypy
 	$(BIN)/ruff check .
@@ -54,19 +61,21 @@ test-conversations: install train ## conversation tests: fail on any prediction 
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/stories \
 	  --fail-on-prediction-errors --out results/conversations
 
-test: install train validate lint test-conversations ## every test (what CI runs)
+test: install browser train validate lint test-conversations ## every test (what CI runs)
 	$(BIN)/python -m pytest
 
-grade: ## grade a running assistant on the held-out questions (make run first)
-	$(BIN)/python ../shared/tools/grade.py tests/heldout/test.yml \
-	  --token "$${RASA_AUTH_TOKEN:-$$(cat var/auth_token)}" --show-misses
+grade: install train ## start the assistant and grade it on the held-out questions
+	$(BIN)/python -m benchmarks.grade_heldout tests/heldout/test.yml --show-misses
 
-benchmark: install train ## print latency and accuracy figures
-	$(BIN)/python -m benchmarks.latency
+benchmark: install train ## print NLU accuracy on the held-out questions
+	$(BIN)/python -m benchmarks.nlu_accuracy --data tests/heldout/test.yml
+
+report: ## what visitors asked: a report for staff from var/conversations.db
+	$(BIN)/python scripts/report.py
 
 lock: install ## re-pin every installed version into constraints.txt
 	( echo '# Every package version of the tested set (pip freeze). Regenerate with `make lock`.'; \
 	  $(BIN)/pip freeze --exclude-editable ) > constraints.txt
 
 clean: ## remove built files (environment, models, caches)
-	rm -rf $(VENV) models build results .rasa .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) models build results .rasa .pytest_cache .mypy_cache .ruff_cache web/node_modules test-artifacts

@@ -27,7 +27,10 @@ def main(argv: list) -> int:
         print(f"Knowledge base error: {error}", file=sys.stderr)
         return 1
     covered = sum(len(t.covered_topics()) for t in kb.treatments.values())
-    print(f"Knowledge base {path}: {len(kb.treatments)} treatments, {covered} answers", flush=True)
+    print(
+        f"Knowledge base {path}: {len(kb.treatments)} treatments, {covered} answers",
+        flush=True,
+    )
     main_from_args(args)
     return 0
 

@@ -7,7 +7,7 @@ safety message always wins, whatever the NLU made of it.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 SLOT_TREATMENT = "treatment"
 SLOT_COMPARED = "compared"
 SLOT_PENDING_TOPIC = "pending_topic"
+SLOT_LAST_TOPIC = "last_topic"
 
 _cache: Optional[KnowledgeBaseCache] = None
 
@@ -37,7 +38,9 @@ def knowledge_base() -> KnowledgeBase:
     return _cache.get()
 
 
-def _entity_values(tracker: Tracker, entity: str, allowed: Optional[tuple] = None) -> tuple:
+def _entity_values(
+    tracker: Tracker, entity: str, allowed: Optional[tuple] = None
+) -> tuple:
     values: List[str] = []
     for found in tracker.latest_message.get("entities") or []:
         value = found.get("value")
@@ -53,6 +56,7 @@ def read_turn(tracker: Tracker) -> Turn:
     message = tracker.latest_message or {}
     remembered = tracker.get_slot(SLOT_TREATMENT)
     pending = tracker.get_slot(SLOT_PENDING_TOPIC)
+    last_topic = tracker.get_slot(SLOT_LAST_TOPIC)
     compared = tracker.get_slot(SLOT_COMPARED) or []
     return Turn(
         intent=((message.get("intent") or {}).get("name")) or "",
@@ -63,6 +67,7 @@ def read_turn(tracker: Tracker) -> Turn:
         remembered=remembered if remembered in TREATMENT_IDS else None,
         compared=tuple(t for t in compared if t in TREATMENT_IDS),
         pending_topic=pending if pending in TOPIC_IDS else None,
+        last_topic=last_topic if last_topic in TOPIC_IDS else None,
     )
 
 
@@ -73,10 +78,15 @@ def memory_events(plan: Plan) -> List[EventType]:
             SlotSet(SLOT_TREATMENT, plan.treatment),
             SlotSet(SLOT_COMPARED, None),
             SlotSet(SLOT_PENDING_TOPIC, None),
+            SlotSet(SLOT_LAST_TOPIC, plan.topic),
         ]
     if plan.kind == "compare":
         compared = list(plan.treatments) if 2 <= len(plan.treatments) <= 3 else None
-        return [SlotSet(SLOT_COMPARED, compared), SlotSet(SLOT_PENDING_TOPIC, None)]
+        return [
+            SlotSet(SLOT_COMPARED, compared),
+            SlotSet(SLOT_PENDING_TOPIC, None),
+            SlotSet(SLOT_LAST_TOPIC, plan.topic),
+        ]
     if plan.kind == "clarify":
         return [SlotSet(SLOT_PENDING_TOPIC, plan.topic)]
     if plan.kind == "recommend":
@@ -90,7 +100,7 @@ class ReplyAction(Action):
     action_name = ""
     reported_by_nlu = False
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """The action's name in domain.yml."""
         return self.action_name
 
@@ -102,7 +112,7 @@ class ReplyAction(Action):
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        domain: Dict[Text, Any],
+        domain: Dict[str, Any],
     ) -> List[EventType]:
         """Plan the reply to the latest message, utter it and update the memory."""
         turn = read_turn(tracker)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Sequence
 
 from actions import contract
 from actions.knowledge_base import KnowledgeBase
@@ -40,6 +40,7 @@ class Wording:
 
         Raises:
             KeyError: the domain has no such response, or a placeholder has no value.
+
         """
         variations = self._responses.get(response)
         if not variations or not variations[0].get("text"):
@@ -60,7 +61,11 @@ class Reply:
 
 def button_payload(intent: str, **entities: str) -> str:
     """A payload that Rasa reads as an intent with entities, without NLU."""
-    return f"/{intent}{json.dumps(entities, separators=(',', ':'))}" if entities else f"/{intent}"
+    return (
+        f"/{intent}{json.dumps(entities, separators=(',', ':'))}"
+        if entities
+        else f"/{intent}"
+    )
 
 
 def _join(names: Sequence[str], wording: Wording) -> str:
@@ -120,7 +125,9 @@ class Composer:
             "disclaimer": self._disclaimer(),
         }
         if entry.covered:
-            variables.update(answer_text=entry.answer, source=self.kb.source_title(entry.source))
+            variables.update(
+                answer_text=entry.answer, source=self.kb.source_title(entry.source)
+            )
             return Reply(
                 "utter_kb_answer",
                 contract.kb_answer(treatment.id, topic, True, [entry.source]),
@@ -129,7 +136,9 @@ class Composer:
         labels = [self.kb.topic_labels[t] for t in treatment.covered_topics()]
         variables["covered_topics"] = _join(labels, self.wording)
         return Reply(
-            "utter_kb_not_covered", contract.kb_answer(treatment.id, topic, False, []), variables
+            "utter_kb_not_covered",
+            contract.kb_answer(treatment.id, topic, False, []),
+            variables,
         )
 
     def compare_reply(self, plan: Plan) -> Reply:
@@ -152,7 +161,9 @@ class Composer:
                 )
             else:
                 lines.append(
-                    self.wording.text("utter_compare_line_missing", treatment_name=treatment.name)
+                    self.wording.text(
+                        "utter_compare_line_missing", treatment_name=treatment.name
+                    )
                 )
         return Reply(
             "utter_compare",
@@ -178,14 +189,21 @@ class Composer:
             variables["concern_names"] = _join(
                 [c.name for c in self.kb.concerns.values()], self.wording
             )
-            return Reply("utter_recommend_unknown", contract.recommend_answer(None, []), variables)
+            return Reply(
+                "utter_recommend_unknown",
+                contract.recommend_answer(None, []),
+                variables,
+            )
         variables["concern_name"] = term.name
         answer = contract.recommend_answer(plan.concern, treatments)
         if not treatments:
             return Reply("utter_recommend_none", answer, variables)
         variables["treatment_names"] = self._names(treatments)
         buttons = [
-            {"title": self.kb.treatments[t].name, "payload": button_payload("ask_overview", treatment=t)}
+            {
+                "title": self.kb.treatments[t].name,
+                "payload": button_payload("ask_overview", treatment=t),
+            }
             for t in treatments
         ]
         return Reply("utter_recommend", answer, variables, buttons)
@@ -212,12 +230,20 @@ class Composer:
 
     def safety_reply(self, plan: Plan) -> Reply:
         """Advice to contact the clinic, or emergency care; never an FAQ answer."""
-        response = "utter_safety_emergency" if plan.severity is Severity.EMERGENCY else "utter_safety"
-        return Reply(response, contract.plain_answer("safety"), self._clinic_variables())
+        response = (
+            "utter_safety_emergency"
+            if plan.severity is Severity.EMERGENCY
+            else "utter_safety"
+        )
+        return Reply(
+            response, contract.plain_answer("safety"), self._clinic_variables()
+        )
 
     def handoff_reply(self, plan: Plan) -> Reply:
         """How to book or reach a person at the clinic."""
-        return Reply("utter_handoff", contract.plain_answer("handoff"), self._clinic_variables())
+        return Reply(
+            "utter_handoff", contract.plain_answer("handoff"), self._clinic_variables()
+        )
 
     def chitchat_reply(self, plan: Plan) -> Reply:
         """Greeting, thanks, goodbye or "are you a bot?"."""
@@ -225,12 +251,17 @@ class Composer:
         return Reply(
             response,
             contract.plain_answer("chitchat"),
-            {"clinic_name": self.clinic.name, "treatment_names": self._names(list(self.kb.treatments))},
+            {
+                "clinic_name": self.clinic.name,
+                "treatment_names": self._names(list(self.kb.treatments)),
+            },
         )
 
     def out_of_scope_reply(self, plan: Plan) -> Reply:
         """Not about these treatments (or not understood)."""
-        response = "utter_default" if plan.intent == "nlu_fallback" else "utter_out_of_scope"
+        response = (
+            "utter_default" if plan.intent == "nlu_fallback" else "utter_out_of_scope"
+        )
         return Reply(
             response,
             contract.plain_answer("out_of_scope"),

@@ -50,7 +50,9 @@ CONTENT_KINDS = ("kb", "compare", "recommend")
 Answer = Dict[str, Any]
 
 
-def kb_answer(treatment: str, topic: str, covered: bool, sources: Sequence[str]) -> Answer:
+def kb_answer(
+    treatment: str, topic: str, covered: bool, sources: Sequence[str]
+) -> Answer:
     """One treatment, one topic, answered from the knowledge base."""
     return {
         "kind": "kb",

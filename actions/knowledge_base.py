@@ -105,7 +105,9 @@ class KnowledgeBase:
 
 def _require_mapping(value: Any, path: Path, where: str) -> Dict[str, Any]:
     if not isinstance(value, dict):
-        raise KnowledgeBaseError(path, where, f"expected a mapping, got {type(value).__name__}")
+        raise KnowledgeBaseError(
+            path, where, f"expected a mapping, got {type(value).__name__}"
+        )
     return value
 
 
@@ -115,13 +117,17 @@ def _require_text(value: Any, path: Path, where: str) -> str:
     return " ".join(value.split())
 
 
-def _require_texts(value: Any, path: Path, where: str, allow_empty: bool = False) -> Tuple[str, ...]:
+def _require_texts(
+    value: Any, path: Path, where: str, allow_empty: bool = False
+) -> Tuple[str, ...]:
     if not isinstance(value, list) or (not value and not allow_empty):
         raise KnowledgeBaseError(path, where, "expected a non-empty list")
     return tuple(_require_text(v, path, f"{where}[{i}]") for i, v in enumerate(value))
 
 
-def _check_keys(data: Mapping[str, Any], allowed: set, required: set, path: Path, where: str) -> None:
+def _check_keys(
+    data: Mapping[str, Any], allowed: set, required: set, path: Path, where: str
+) -> None:
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise KnowledgeBaseError(path, where, f"unknown key(s) {', '.join(unknown)}")
@@ -139,7 +145,10 @@ def _parse_terms(raw: Any, path: Path, section: str) -> Dict[str, Term]:
         terms[term_id] = Term(
             id=term_id,
             name=_require_text(data["name"], path, f"{where}.name"),
-            synonyms=tuple(s.lower() for s in _require_texts(data["synonyms"], path, f"{where}.synonyms")),
+            synonyms=tuple(
+                s.lower()
+                for s in _require_texts(data["synonyms"], path, f"{where}.synonyms")
+            ),
         )
     return terms
 
@@ -153,11 +162,21 @@ def _parse_entry(raw: Any, default_source: str, path: Path, where: str) -> Entry
     if not covered:
         extra = sorted(set(data) - {"covered"})
         if extra:
-            raise KnowledgeBaseError(path, where, f"an uncovered entry has no {', '.join(extra)}")
-        return Entry(topic=where.rsplit(".", 1)[-1], covered=False, answer="", evidence=(), source="")
+            raise KnowledgeBaseError(
+                path, where, f"an uncovered entry has no {', '.join(extra)}"
+            )
+        return Entry(
+            topic=where.rsplit(".", 1)[-1],
+            covered=False,
+            answer="",
+            evidence=(),
+            source="",
+        )
     for key in ("answer", "evidence"):
         if key not in data:
-            raise KnowledgeBaseError(path, where, f"missing key {key} (or say covered: false)")
+            raise KnowledgeBaseError(
+                path, where, f"missing key {key} (or say covered: false)"
+            )
     source = data.get("source", default_source)
     return Entry(
         topic=where.rsplit(".", 1)[-1],
@@ -177,27 +196,45 @@ def _parse_treatment(
 ) -> Treatment:
     where = f"treatments.{treatment_id}"
     if treatment_id not in TREATMENT_IDS:
-        raise KnowledgeBaseError(path, where, f"unknown treatment id (expected one of {', '.join(TREATMENT_IDS)})")
+        raise KnowledgeBaseError(
+            path,
+            where,
+            f"unknown treatment id (expected one of {', '.join(TREATMENT_IDS)})",
+        )
     data = _require_mapping(raw, path, where)
     _check_keys(data, _TREATMENT_KEYS, _TREATMENT_KEYS, path, where)
     source = _require_text(data["source"], path, f"{where}.source")
     for key, known in (("concerns", concerns), ("areas", areas)):
-        for value in _require_texts(data[key], path, f"{where}.{key}", allow_empty=True):
+        for value in _require_texts(
+            data[key], path, f"{where}.{key}", allow_empty=True
+        ):
             if value not in known:
-                raise KnowledgeBaseError(path, f"{where}.{key}", f"unknown id {value!r}")
+                raise KnowledgeBaseError(
+                    path, f"{where}.{key}", f"unknown id {value!r}"
+                )
     topics = _require_mapping(data["topics"], path, f"{where}.topics")
     unknown = sorted(set(topics) - set(TOPIC_IDS))
     if unknown:
-        raise KnowledgeBaseError(path, f"{where}.topics", f"unknown topic id(s) {', '.join(unknown)}")
+        raise KnowledgeBaseError(
+            path, f"{where}.topics", f"unknown topic id(s) {', '.join(unknown)}"
+        )
     missing = [t for t in TOPIC_IDS if t not in topics]
     if missing:
-        raise KnowledgeBaseError(path, f"{where}.topics", f"missing topic(s) {', '.join(missing)}")
-    entries = {t: _parse_entry(topics[t], source, path, f"{where}.topics.{t}") for t in TOPIC_IDS}
+        raise KnowledgeBaseError(
+            path, f"{where}.topics", f"missing topic(s) {', '.join(missing)}"
+        )
+    entries = {
+        t: _parse_entry(topics[t], source, path, f"{where}.topics.{t}")
+        for t in TOPIC_IDS
+    }
     return Treatment(
         id=treatment_id,
         name=_require_text(data["name"], path, f"{where}.name"),
         source=source,
-        synonyms=tuple(s.lower() for s in _require_texts(data["synonyms"], path, f"{where}.synonyms")),
+        synonyms=tuple(
+            s.lower()
+            for s in _require_texts(data["synonyms"], path, f"{where}.synonyms")
+        ),
         concerns=tuple(data["concerns"]),
         areas=tuple(data["areas"]),
         entries=entries,
@@ -206,18 +243,19 @@ def _parse_treatment(
 
 def _check_unique_synonyms(kb: KnowledgeBase) -> None:
     seen: Dict[str, str] = {}
-    groups = [
-        ("treatments", kb.treatments.values()),
-        ("concerns", kb.concerns.values()),
-        ("areas", kb.areas.values()),
+    named: List[Tuple[str, str, Tuple[str, ...]]] = [
+        ("treatments", t.id, t.synonyms) for t in kb.treatments.values()
     ]
-    for section, items in groups:
-        for item in items:
-            for synonym in item.synonyms:
-                where = f"{section}.{item.id}.synonyms"
-                if synonym in seen and seen[synonym] != where:
-                    raise KnowledgeBaseError(kb.path, where, f"synonym {synonym!r} is also in {seen[synonym]}")
-                seen[synonym] = where
+    named += [("concerns", c.id, c.synonyms) for c in kb.concerns.values()]
+    named += [("areas", a.id, a.synonyms) for a in kb.areas.values()]
+    for section, item_id, synonyms in named:
+        for synonym in synonyms:
+            where = f"{section}.{item_id}.synonyms"
+            if synonym in seen and seen[synonym] != where:
+                raise KnowledgeBaseError(
+                    kb.path, where, f"synonym {synonym!r} is also in {seen[synonym]}"
+                )
+            seen[synonym] = where
 
 
 def parse_knowledge_base(raw: Any, path: Path) -> KnowledgeBase:
@@ -227,23 +265,34 @@ def parse_knowledge_base(raw: Any, path: Path) -> KnowledgeBase:
     labels = _require_mapping(data["topics"], path, "topics")
     if set(labels) != set(TOPIC_IDS):
         diff = sorted(set(labels) ^ set(TOPIC_IDS))
-        raise KnowledgeBaseError(path, "topics", f"labels must match the contract's topic ids (differs: {', '.join(diff)})")
+        raise KnowledgeBaseError(
+            path,
+            "topics",
+            f"labels must match the contract's topic ids (differs: {', '.join(diff)})",
+        )
     concerns = _parse_terms(data["concerns"], path, "concerns")
     areas = _parse_terms(data["areas"], path, "areas")
     raw_treatments = _require_mapping(data["treatments"], path, "treatments")
     treatments = {
-        tid: _parse_treatment(tid, traw, concerns, areas, path) for tid, traw in raw_treatments.items()
+        tid: _parse_treatment(tid, traw, concerns, areas, path)
+        for tid, traw in raw_treatments.items()
     }
     missing = [t for t in TREATMENT_IDS if t not in treatments]
     if missing:
-        raise KnowledgeBaseError(path, "treatments", f"missing treatment(s) {', '.join(missing)}")
+        raise KnowledgeBaseError(
+            path, "treatments", f"missing treatment(s) {', '.join(missing)}"
+        )
     kb = KnowledgeBase(
         path=path,
         source_titles={
             k: _require_text(v, path, f"sources.{k}")
-            for k, v in _require_mapping(data.get("sources", {}), path, "sources").items()
+            for k, v in _require_mapping(
+                data.get("sources", {}), path, "sources"
+            ).items()
         },
-        topic_labels={t: _require_text(labels[t], path, f"topics.{t}") for t in TOPIC_IDS},
+        topic_labels={
+            t: _require_text(labels[t], path, f"topics.{t}") for t in TOPIC_IDS
+        },
         concerns=concerns,
         areas=areas,
         treatments={t: treatments[t] for t in TREATMENT_IDS},
@@ -257,15 +306,20 @@ def load_knowledge_base(path: Path) -> KnowledgeBase:
 
     Raises:
         KnowledgeBaseError: the file is missing, is not YAML or breaks the schema.
+
     """
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise KnowledgeBaseError(Path(path), "file", f"cannot be read ({error})") from error
+        raise KnowledgeBaseError(
+            Path(path), "file", f"cannot be read ({error})"
+        ) from error
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise KnowledgeBaseError(Path(path), "file", f"is not valid YAML ({error})") from error
+        raise KnowledgeBaseError(
+            Path(path), "file", f"is not valid YAML ({error})"
+        ) from error
     return parse_knowledge_base(raw, Path(path))
 
 
@@ -287,7 +341,7 @@ class KnowledgeBaseCache:
         return stat.st_mtime_ns, stat.st_size
 
     def get(self) -> KnowledgeBase:
-        """The current knowledge base (raises only if no valid version was ever read)."""
+        """The current knowledge base (raises only if no valid version was read)."""
         with self._lock:
             try:
                 stamp = self._file_stamp()

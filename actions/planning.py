@@ -7,6 +7,7 @@ A :class:`Plan` is the reply's kind and its subject, as in the contract.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
@@ -16,6 +17,22 @@ from actions.contract import TOPIC_IDS, TREATMENT_IDS
 CHITCHAT_INTENTS = ("greet", "goodbye", "thank", "bot_challenge")
 OUT_OF_SCOPE_INTENTS = ("out_of_scope", "nlu_fallback")
 TOPIC_INTENT_PREFIX = "ask_"
+
+# Words that make a question naming several treatments a comparison; without
+# them the first-named treatment is the subject ("can RF microneedling be done
+# on dark skin? I had pigmentation from a laser before").
+_COMPARISON_CUE = re.compile(
+    r"\b(?:vs|versus|or|compared?|comparison|than|better|worse|best|difference|"
+    r"differ|different|which|both|either|between|similar)\b|/",
+    re.IGNORECASE,
+)
+# "what about morpheus8?", "and for meso?", "same for thermage": the last
+# question again, for another treatment.
+_FOLLOW_UP = re.compile(
+    r"^\W*(?:and\s+)?(?:what|how)\s+about\b|^\W*and\s+(?:for\s+|with\s+)?\w+\W*$"
+    r"|\bsame\s+(?:for|with|question)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +47,7 @@ class Turn:
     remembered: Optional[str] = None
     compared: Tuple[str, ...] = ()
     pending_topic: Optional[str] = None
+    last_topic: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -52,7 +70,10 @@ class Plan:
 
 def topic_of_intent(intent: str) -> Optional[str]:
     """The contract topic an ``ask_<topic>`` intent asks about."""
-    if intent.startswith(TOPIC_INTENT_PREFIX) and intent[len(TOPIC_INTENT_PREFIX) :] in TOPIC_IDS:
+    if (
+        intent.startswith(TOPIC_INTENT_PREFIX)
+        and intent[len(TOPIC_INTENT_PREFIX) :] in TOPIC_IDS
+    ):
         return intent[len(TOPIC_INTENT_PREFIX) :]
     return None
 
@@ -71,10 +92,19 @@ def plan_question(turn: Turn) -> Plan:
     concern = turn.concerns[0] if turn.concerns else None
     area = turn.areas[0] if turn.areas else None
     topic = topic_of_intent(turn.intent)
-    if turn.pending_topic and mentioned and turn.intent in ("inform_treatment", "ask_overview"):
+    if (
+        turn.pending_topic
+        and mentioned
+        and turn.intent in ("inform_treatment", "ask_overview")
+    ):
         topic = turn.pending_topic
-    elif turn.intent == "inform_treatment":
-        topic = "overview"
+    elif turn.intent == "inform_treatment" or (
+        turn.intent == "ask_overview"
+        and turn.last_topic
+        and _FOLLOW_UP.search(turn.text)
+    ):
+        # "what about morpheus8?" asks the last question again for a new treatment
+        topic = turn.last_topic or "overview"
     elif turn.intent == "ask_recommendation":
         topic = "concerns"
     if topic is None:
@@ -86,15 +116,21 @@ def plan_question(turn: Turn) -> Plan:
         treatments = mentioned or turn.compared or TREATMENT_IDS
         return Plan("compare", topic, treatments, concern, area, intent=turn.intent)
     if len(mentioned) >= 2:
-        return Plan("compare", topic, mentioned, concern, area, intent=turn.intent)
+        if _COMPARISON_CUE.search(turn.text) or turn.intent == "inform_treatment":
+            return Plan("compare", topic, mentioned, concern, area, intent=turn.intent)
+        mentioned = mentioned[:1]
     if not mentioned and turn.compared:
         return Plan("compare", topic, turn.compared, concern, area, intent=turn.intent)
     if turn.intent == "ask_recommendation" and not mentioned:
-        return Plan("recommend", "concerns", concern=concern, area=area, intent=turn.intent)
+        return Plan(
+            "recommend", "concerns", concern=concern, area=area, intent=turn.intent
+        )
 
     treatment = mentioned[0] if mentioned else turn.remembered
     if treatment is None:
         if topic == "concerns":
-            return Plan("recommend", topic, concern=concern, area=area, intent=turn.intent)
+            return Plan(
+                "recommend", topic, concern=concern, area=area, intent=turn.intent
+            )
         return Plan("clarify", topic, intent=turn.intent)
     return Plan("kb", topic, (treatment,), concern, area, intent=turn.intent)

@@ -43,7 +43,10 @@ def get_settings() -> Settings:
     """Read the settings once; environment variables override the demo defaults."""
     return Settings(
         knowledge_base_path=Path(
-            _env("MEDSPA_KNOWLEDGE_BASE", str(PROJECT_DIR / "knowledge" / "treatments.yml"))
+            _env(
+                "MEDSPA_KNOWLEDGE_BASE",
+                str(PROJECT_DIR / "knowledge" / "treatments.yml"),
+            )
         ),
         clinic=Clinic(
             name=_env("CLINIC_NAME", "Lumen Skin Clinic"),
@@ -51,8 +54,11 @@ def get_settings() -> Settings:
             email=_env("CLINIC_EMAIL", "hello@lumen-skin.example"),
             booking_url=_env("CLINIC_BOOKING_URL", "https://lumen-skin.example/book"),
             opening_hours=_env(
-                "CLINIC_OPENING_HOURS", "Monday to Friday 9:00-18:00, Saturday 10:00-14:00"
+                "CLINIC_OPENING_HOURS",
+                "Monday to Friday 9:00-18:00, Saturday 10:00-14:00",
             ),
-            emergency_number=_env("CLINIC_EMERGENCY_NUMBER", "your local emergency number"),
+            emergency_number=_env(
+                "CLINIC_EMERGENCY_NUMBER", "your local emergency number"
+            ),
         ),
     )

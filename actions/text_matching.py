@@ -82,6 +82,7 @@ class Matcher:
         Args:
             vocabulary: (entity type, id, synonym) triples.
             common_words: ordinary words never read as a misspelt name.
+
         """
         self._exact: Dict[str, _Name] = {}
         self._names: List[_Name] = []
@@ -93,22 +94,35 @@ class Matcher:
             name = _Name(entity, value, "".join(words), len(words))
             self._exact.setdefault(name.squashed, name)
             self._names.append(name)
-        self._max_window = min(MAX_WINDOW, max((n.words for n in self._names), default=1) + 1)
+        self._max_window = min(
+            MAX_WINDOW, max((n.words for n in self._names), default=1) + 1
+        )
 
     @classmethod
     def from_knowledge_base(
         cls, kb: KnowledgeBase, common_words: AbstractSet[str] = frozenset()
-    ) -> "Matcher":
+    ) -> Matcher:
         """A matcher for the treatments, concerns and areas of a knowledge base."""
         vocabulary: List[Tuple[str, str, str]] = []
         for treatment in kb.treatments.values():
-            vocabulary += [("treatment", treatment.id, s) for s in (treatment.name, *treatment.synonyms)]
+            vocabulary += [
+                ("treatment", treatment.id, s)
+                for s in (treatment.name, *treatment.synonyms)
+            ]
         for entity, terms in (("concern", kb.concerns), ("area", kb.areas)):
             for term in terms.values():
-                vocabulary += [(entity, term.id, s) for s in (term.name, *term.synonyms)]
+                vocabulary += [
+                    (entity, term.id, s) for s in (term.name, *term.synonyms)
+                ]
         return cls(vocabulary, common_words)
 
     def _fuzzy(self, window: Sequence[str], squashed: str) -> Tuple[_Name, int] | None:
+        """The closest name within its typo budget, if the window may be a typo.
+
+        A typo keeps the first letter and the number of words (or splits a
+        one-word name in two: "micro needeling"), and an ordinary English
+        word is never read as a misspelt name.
+        """
         if len(window) == 1 and window[0] in self._common:
             return None
         best: Tuple[_Name, int] | None = None
@@ -116,7 +130,9 @@ class Matcher:
             limit = _allowed_typos(len(name.squashed))
             if limit == 0 or abs(len(name.squashed) - len(squashed)) > limit:
                 continue
-            if abs(name.words - len(window)) > 1:
+            if name.squashed[0] != squashed[0]:
+                continue
+            if len(window) != name.words and not (name.words == 1 and len(window) == 2):
                 continue
             distance = Levenshtein.distance(squashed, name.squashed, score_cutoff=limit)
             if distance <= limit and (best is None or distance < best[1]):
@@ -124,9 +140,9 @@ class Matcher:
         return best
 
     def find(self, text: str) -> List[Mention]:
-        """All non-overlapping mentions in ``text``, longest and exact first."""
+        """Non-overlapping mentions in ``text``: exact before fuzzy, then longest."""
         words = tokens(text)
-        candidates: List[Tuple[int, int, int, int, Mention]] = []
+        candidates: List[Tuple[bool, int, int, int, Mention]] = []
         for i in range(len(words)):
             for size in range(1, self._max_window + 1):
                 if i + size > len(words):
@@ -141,8 +157,12 @@ class Matcher:
                         continue
                     name, distance = found
                 start, end = words[i][1], words[i + size - 1][2]
-                mention = Mention(name.entity, name.value, start, end, text[start:end], distance == 0)
-                candidates.append((-(end - start), distance, start, size, mention))
+                mention = Mention(
+                    name.entity, name.value, start, end, text[start:end], distance == 0
+                )
+                candidates.append(
+                    (distance > 0, -(end - start), distance, start, mention)
+                )
         chosen: List[Mention] = []
         for *_, mention in sorted(candidates, key=lambda c: c[:4]):
             if all(mention.end <= m.start or mention.start >= m.end for m in chosen):

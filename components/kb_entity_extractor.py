@@ -11,7 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -43,11 +43,11 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Extracts ``treatment``, ``concern`` and ``area`` entities, values are ids."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         """The knowledge base file, relative to the working directory."""
         return {"knowledge_base": "knowledge/treatments.yml"}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: Dict[str, Any]) -> None:
         """Keep the config; the matcher is built on first use."""
         self.component_config = config
         self._matcher: Optional[Matcher] = None
@@ -55,11 +55,11 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "KnowledgeBaseEntityExtractor":
+    ) -> KnowledgeBaseEntityExtractor:
         """Create the component (nothing to train)."""
         return cls(config)
 

@@ -82,7 +82,10 @@ def report(db: Path, days: float, limit: int = 15) -> str:
         + section("Replies by kind", kinds)
         + section("Treatments asked about", treatments)
         + section("Topics asked about", topics)
-        + section("Asked, but not covered by the articles (add to the knowledge base?)", uncovered)
+        + section(
+            "Asked, but not covered by the articles (add to the knowledge base?)",
+            uncovered,
+        )
         + section("Not understood or out of scope", not_understood)
     )
 
@@ -94,7 +97,10 @@ def main() -> int:
     parser.add_argument("--days", type=float, default=30)
     args = parser.parse_args()
     if not args.db.exists():
-        print(f"No conversation store at {args.db}: has the assistant run yet?", file=sys.stderr)
+        print(
+            f"No conversation store at {args.db}: has the assistant run yet?",
+            file=sys.stderr,
+        )
         return 1
     print(report(args.db, args.days))
     return 0

@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import List, Set
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-_UNUSED_UTTERANCE = re.compile(r"The utterance '(utter_\w+)' is not used in any story or rule")
+_UNUSED_UTTERANCE = re.compile(
+    r"The utterance '(utter_\w+)' is not used in any story or rule"
+)
 _RESPONSE_NAME = re.compile(r"[\"'](utter_\w+)[\"']")
 
 
@@ -50,7 +52,9 @@ def main() -> int:
         "form slots": validator.verify_form_slots(),
         "slot mappings": validator.verify_slot_mappings(),
         "intents": validator.verify_intents_in_stories(ignore_warnings=False),
-        "repeated examples": validator.verify_example_repetition_in_intents(ignore_warnings=False),
+        "repeated examples": validator.verify_example_repetition_in_intents(
+            ignore_warnings=False
+        ),
         "story structure": validator.verify_story_structure(ignore_warnings=False),
     }
     with warnings.catch_warnings(record=True) as caught:
@@ -58,7 +62,9 @@ def main() -> int:
         validator.verify_utterances_in_stories(ignore_warnings=False)
     sent = responses_sent_by_actions()
     domain_responses = set(validator.domain.responses)
-    problems: List[str] = [f"check failed: {name}" for name, ok in results.items() if not ok]
+    problems: List[str] = [
+        f"check failed: {name}" for name, ok in results.items() if not ok
+    ]
     for warning in caught:
         unused = _UNUSED_UTTERANCE.search(str(warning.message))
         if not (unused and unused.group(1) in sent):

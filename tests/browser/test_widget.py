@@ -10,15 +10,18 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from typing import Any, Dict, List
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Dict, List, Tuple
 
 import socketio
 import yaml
 from playwright.sync_api import Browser, BrowserContext
 
 from actions.knowledge_base import KnowledgeBase
-from tests.browser.conftest import (
+from tests.browser.widget import (
     ANSWER_TIMES_MS,
+    DISCONNECTED,
     INPUT,
     QUICK_REPLIES,
     VISITOR_BUBBLES,
@@ -26,8 +29,9 @@ from tests.browser.conftest import (
     Site,
     chat_on,
     http_status,
-    restart_rasa,
     screenshot,
+    start_rasa,
+    stop_rasa,
     watch,
 )
 from tests.support.servers import PROJECT_DIR
@@ -204,11 +208,60 @@ def test_only_the_clinic_site_may_connect(site: Site, browser: Browser) -> None:
         page.goto(site.page_url.replace("127.0.0.1", "localhost"))
         page.click("#chat .rw-launcher")
         page.wait_for_timeout(3000)
-        assert page.locator("#chat .rw-loading").count() == 1
+        assert page.locator(DISCONNECTED).count() == 1
         stored = page.evaluate("sessionStorage.getItem('chat_session')")
         assert stored is None or not json.loads(stored).get("session_id")
     finally:
         context.close()
+
+
+async def _exchange(site: Site, requested: str, named: str) -> Tuple[str, Any]:
+    """Over socket.io: ask for session ``requested``, send a message naming ``named``.
+
+    Returns:
+        The session id the server confirmed, and the bot's first reply.
+
+    """
+    client = socketio.AsyncClient()
+    confirmed: asyncio.Queue = asyncio.Queue()
+    replies: asyncio.Queue = asyncio.Queue()
+    client.on("session_confirm", confirmed.put)
+    client.on("bot_uttered", replies.put)
+    # long-polling: the pinned aiohttp is too old for engineio's websocket client
+    await client.connect(
+        site.assistant.rasa_url,
+        headers={"Origin": site.origin},
+        transports=["polling"],
+        wait_timeout=10,
+    )
+    try:
+        await client.emit("session_request", {"session_id": requested})
+        session = await asyncio.wait_for(confirmed.get(), 10)
+        await client.emit("user_uttered", {"message": "hello", "session_id": named})
+        return session, await asyncio.wait_for(replies.get(), 30)
+    finally:
+        await client.disconnect()
+
+
+def test_a_socket_speaks_only_in_its_own_session(site: Site) -> None:
+    """The channel issues session ids and ties a socket's messages to its own.
+
+    Over the socket.io protocol, as any client could: a made-up session id (say
+    another channel's sender id) is replaced, and a message naming another
+    session still lands in, and is answered in, the socket's own session.
+    """
+    other = uuid.uuid4().hex
+    # its own thread and event loop: Playwright's sync API holds this thread's
+    with ThreadPoolExecutor(1) as pool:
+        exchange = _exchange(site, requested="12345", named=other)
+        session, reply = pool.submit(asyncio.run, exchange).result()
+
+    assert re.fullmatch(r"[0-9a-f]{32}", session) and reply["text"]
+    said = site.assistant.tracker(session)["events"]
+    assert [e["text"] for e in said if e["event"] == "user"] == ["hello"]
+    for sender in (other, "12345"):
+        events = site.assistant.tracker(sender)["events"]
+        assert not [e for e in events if e["event"] == "user"]
 
 
 def test_the_stock_channel_would_lose_every_reply() -> None:
@@ -231,7 +284,10 @@ def test_the_widget_reconnects_after_a_rasa_restart(
     chat.ask("does microneedling hurt?", expect=DISCLAIMER)
     session = chat.session_id
 
-    restart_rasa(site)
+    stop_rasa(site)
+    # the widget tells the visitor it is reconnecting
+    chat.page.locator(DISCONNECTED).wait_for()
+    start_rasa(site)
 
     # no reload: the widget reconnects by itself and keeps its conversation
     chat.wait_connected()

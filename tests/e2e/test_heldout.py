@@ -10,7 +10,6 @@ A floor is asserted on both so a regression fails the build.
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
@@ -43,7 +42,11 @@ def single_questions() -> List[Dict[str, Any]]:
 
 def expected_intents(item: Dict[str, Any]) -> set:
     topic = item.get("topic")
-    special = {"adverse_event": {"report_problem"}, "out_of_scope": {"out_of_scope", "nlu_fallback"}, "booking": {"handoff"}}
+    special = {
+        "adverse_event": {"report_problem"},
+        "out_of_scope": {"out_of_scope", "nlu_fallback"},
+        "booking": {"handoff"},
+    }
     if topic in special:
         return special[topic]
     if topic == "concerns":
@@ -56,7 +59,10 @@ def test_nlu_accuracy_on_heldout_questions(assistant: Assistant) -> None:
     intent_ok = treatment_ok = treatment_n = 0
     misses = []
     for item in items:
-        parsed = http_json(f"{assistant.rasa_url}/model/parse?token={assistant.token}", {"text": item["text"]})
+        parsed = http_json(
+            f"{assistant.rasa_url}/model/parse?token={assistant.token}",
+            {"text": item["text"]},
+        )
         intent = parsed["intent"]["name"]
         if intent in expected_intents(item):
             intent_ok += 1
@@ -64,12 +70,16 @@ def test_nlu_accuracy_on_heldout_questions(assistant: Assistant) -> None:
             misses.append(f"{item['text'][:70]!r}: want {item['topic']}, got {intent}")
         if item.get("treatment"):
             treatment_n += 1
-            found = [e["value"] for e in parsed["entities"] if e["entity"] == "treatment"]
+            found = [
+                e["value"] for e in parsed["entities"] if e["entity"] == "treatment"
+            ]
             treatment_ok += item["treatment"] in found
     intent_acc = intent_ok / len(items)
     treatment_acc = treatment_ok / treatment_n
-    print(f"\nNLU on {len(items)} held-out questions: intent accuracy {intent_acc:.1%}, "
-          f"treatment found {treatment_acc:.1%} ({treatment_n} with a treatment)")
+    print(
+        f"\nNLU on {len(items)} held-out questions: intent accuracy {intent_acc:.1%}, "
+        f"treatment found {treatment_acc:.1%} ({treatment_n} with a treatment)"
+    )
     print("\n".join(misses[:40]))
     assert intent_acc >= INTENT_FLOOR
     assert treatment_acc >= TREATMENT_FLOOR
@@ -81,5 +91,7 @@ def test_end_to_end_grade_on_heldout_questions(assistant: Assistant) -> None:
     grader = load_grader()
     items = yaml.safe_load(HELDOUT.read_text())
     print()
-    accuracy = grader.grade(grader.Bot(assistant.rasa_url, assistant.token), items, True)
+    accuracy = grader.grade(
+        grader.Bot(assistant.rasa_url, assistant.token), items, True
+    )
     assert accuracy >= END_TO_END_FLOOR

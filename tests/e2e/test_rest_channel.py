@@ -35,7 +35,9 @@ def test_does_microneedling_hurt(assistant: Assistant) -> None:
         "treatment": "microneedling",
         "topic": "pain",
     }
-    assert answer["covered"] is True and answer["sources"] == ["002_abd2556e1dc0e659.txt"]
+    assert answer["covered"] is True and answer["sources"] == [
+        "002_abd2556e1dc0e659.txt"
+    ]
     (text,) = assistant.turn_texts(sender)
     assert "qualified practitioner" in text
     # the REST channel sends each paragraph of the bot's message on its own
@@ -54,14 +56,20 @@ def test_the_api_needs_the_token(assistant: Assistant) -> None:
         assert refused.value.code == 401
 
 
-def test_context_carries_over_and_a_new_treatment_replaces_it(assistant: Assistant) -> None:
+def test_context_carries_over_and_a_new_treatment_replaces_it(
+    assistant: Assistant,
+) -> None:
     sender = new_sender()
     (first,) = ask(assistant, sender, "tell me about thermage")
-    assert (first["kind"], first["treatment"], first["topic"]) == ("kb", "thermage", "overview")
+    assert (first["kind"], first["treatment"], first["topic"]) == (
+        "kb",
+        "thermage",
+        "overview",
+    )
     (second,) = ask(assistant, sender, "does it hurt?")
     assert (second["treatment"], second["topic"]) == ("thermage", "pain")
     (third,) = ask(assistant, sender, "what about mesotherapy?")
-    assert third["treatment"] == "mesotherapy"
+    assert (third["treatment"], third["topic"]) == ("mesotherapy", "pain")
     (fourth,) = ask(assistant, sender, "how many sessions do I need")
     assert (fourth["treatment"], fourth["topic"]) == ("mesotherapy", "sessions")
 
@@ -74,11 +82,17 @@ def test_clarify_with_a_button_answers_the_pending_topic(assistant: Assistant) -
     assert len(titles) == len(TREATMENT_IDS) and "Thermage" in titles
     payload = next(b["payload"] for b in reply["buttons"] if b["title"] == "Thermage")
     (answer,) = ask(assistant, sender, payload)
-    assert (answer["kind"], answer["treatment"], answer["topic"]) == ("kb", "thermage", "downtime")
+    assert (answer["kind"], answer["treatment"], answer["topic"]) == (
+        "kb",
+        "thermage",
+        "downtime",
+    )
 
 
 def test_comparison_and_recommendation(assistant: Assistant) -> None:
-    (compare,) = ask(assistant, new_sender(), "thermage or laser skin tightening, which hurts less?")
+    (compare,) = ask(
+        assistant, new_sender(), "thermage or laser skin tightening, which hurts less?"
+    )
     assert compare["kind"] == "compare"
     assert set(compare["treatments"]) == {"thermage", "laser_skin_tightening"}
     (recommend,) = ask(assistant, new_sender(), "what helps with acne scars?")
@@ -89,7 +103,12 @@ def test_comparison_and_recommendation(assistant: Assistant) -> None:
 def test_safety_wins_over_an_faq_reading(assistant: Assistant) -> None:
     sender = new_sender()
     ask(assistant, sender, "how long is the downtime after microneedling?")
-    answers = ask(assistant, sender, "I had microneedling 2 days ago and now it's oozing yellow pus, how long is the downtime?")
+    answers = ask(
+        assistant,
+        sender,
+        "I had microneedling 2 days ago and now it's oozing yellow pus, "
+        "how long is the downtime?",
+    )
     assert answers == [{"kind": "safety"}]
     (text,) = assistant.turn_texts(sender)
     assert "contact" in text.lower() and "urgent medical care" in text
@@ -120,7 +139,9 @@ def test_every_kind_of_reply(assistant: Assistant, text: str, kind: str) -> None
         "thermage " * 20_000,
     ],
 )
-def test_bad_input_gets_a_reply_and_the_conversation_goes_on(assistant: Assistant, text: str) -> None:
+def test_bad_input_gets_a_reply_and_the_conversation_goes_on(
+    assistant: Assistant, text: str
+) -> None:
     sender = new_sender()
     answers = ask(assistant, sender, text)
     assert len(answers) == 1 and answers[0]["kind"]
@@ -130,9 +151,20 @@ def test_bad_input_gets_a_reply_and_the_conversation_goes_on(assistant: Assistan
 
 @pytest.mark.parametrize(
     "body",
-    [b"{not json", b"", b"[1, 2]", json.dumps({"sender": "x"}).encode(), b"\xff\xfe"],
+    [
+        b"{not json",
+        b"",
+        b"[1, 2]",
+        b'"just a string"',
+        json.dumps({"message": "hi"}).encode(),
+        json.dumps({"sender": "x", "message": 42}).encode(),
+        json.dumps({"sender": "x" * 300, "message": "hi"}).encode(),
+        b"\xff\xfe",
+    ],
 )
-def test_malformed_requests_do_not_break_the_server(assistant: Assistant, body: bytes) -> None:
+def test_malformed_requests_do_not_break_the_server(
+    assistant: Assistant, body: bytes
+) -> None:
     request = urllib.request.Request(
         f"{assistant.rasa_url}/webhooks/rest/webhook",
         data=body,
@@ -144,18 +176,22 @@ def test_malformed_requests_do_not_break_the_server(assistant: Assistant, body: 
             status = response.status
     except urllib.error.HTTPError as error:
         status = error.code
-    assert status < 500
+    assert status == 400
     (answer,) = ask(assistant, new_sender(), "does microneedling hurt?")
     assert answer["topic"] == "pain"
 
 
 def test_every_content_reply_carries_the_disclaimer(assistant: Assistant) -> None:
-    for text in ("what is mesotherapy", "rf microneedling vs microneedling", "something for wrinkles?"):
+    for text in (
+        "what is mesotherapy",
+        "rf microneedling vs microneedling",
+        "something for wrinkles?",
+    ):
         sender = new_sender()
         assistant.say(sender, text)
         answers = assistant.turn_answers(sender)
         texts = assistant.turn_texts(sender)
         assert answers and len(answers) == len(texts)
-        for answer, reply in zip(answers, texts):
+        for answer, reply in zip(answers, texts, strict=True):
             if answer["kind"] in CONTENT_KINDS:
                 assert "qualified practitioner" in reply

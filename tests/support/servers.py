@@ -47,7 +47,9 @@ def http_json(
 ) -> Any:
     """Send a request and decode the JSON answer (raises HTTPError on 4xx/5xx)."""
     body = None if data is None else json.dumps(data).encode()
-    request = urllib.request.Request(url, data=body, method=method or ("POST" if body else "GET"))
+    request = urllib.request.Request(
+        url, data=body, method=method or ("POST" if body else "GET")
+    )
     request.add_header("Content-Type", "application/json")
     for key, value in (headers or {}).items():
         request.add_header(key, value)
@@ -68,16 +70,23 @@ class Assistant:
 
     def say(self, sender: str, text: str) -> List[Dict[str, Any]]:
         """Send a message over the REST channel; the bot's replies."""
-        return http_json(f"{self.rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text})
+        return http_json(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            {"sender": sender, "message": text},
+        )
 
     def tracker(self, sender: str) -> Dict[str, Any]:
         """The conversation's tracker through the HTTP API (with the token)."""
-        return http_json(f"{self.rasa_url}/conversations/{sender}/tracker?token={self.token}")
+        return http_json(
+            f"{self.rasa_url}/conversations/{sender}/tracker?token={self.token}"
+        )
 
     def turn_answers(self, sender: str) -> List[Dict[str, Any]]:
         """The ``answer`` metadata of the bot events after the last user message."""
         events = self.tracker(sender)["events"]
-        last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
+        last_user = max(
+            (i for i, e in enumerate(events) if e.get("event") == "user"), default=-1
+        )
         return [
             e["metadata"]["answer"]
             for e in events[last_user + 1 :]
@@ -87,11 +96,19 @@ class Assistant:
     def turn_texts(self, sender: str) -> List[str]:
         """Texts of the bot events after the last user message."""
         events = self.tracker(sender)["events"]
-        last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
-        return [e.get("text") or "" for e in events[last_user + 1 :] if e.get("event") == "bot"]
+        last_user = max(
+            (i for i, e in enumerate(events) if e.get("event") == "user"), default=-1
+        )
+        return [
+            e.get("text") or ""
+            for e in events[last_user + 1 :]
+            if e.get("event") == "bot"
+        ]
 
 
-def _wait_until(check, what: str, processes: Sequence[subprocess.Popen], logs: Sequence[Path]) -> None:
+def _wait_until(
+    check, what: str, processes: Sequence[subprocess.Popen], logs: Sequence[Path]
+) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:
         for process in processes:
@@ -103,7 +120,9 @@ def _wait_until(check, what: str, processes: Sequence[subprocess.Popen], logs: S
         except (OSError, urllib.error.URLError, ValueError):
             pass
         time.sleep(0.5)
-    raise RuntimeError(f"{what}: not ready after {STARTUP_TIMEOUT:.0f} s\n{_tails(logs)}")
+    raise RuntimeError(
+        f"{what}: not ready after {STARTUP_TIMEOUT:.0f} s\n{_tails(logs)}"
+    )
 
 
 def _tails(logs: Sequence[Path], lines: int = 40) -> str:
@@ -126,7 +145,9 @@ def _stop(processes: Sequence[subprocess.Popen]) -> None:
             process.wait()
 
 
-def start_action_server(workdir: Path, port: int, env: Mapping[str, str]) -> subprocess.Popen:
+def start_action_server(
+    workdir: Path, port: int, env: Mapping[str, str]
+) -> subprocess.Popen:
     """Start ``python -m actions`` (validates the knowledge base, then serves)."""
     log = open(workdir / "actions.log", "w")
     return subprocess.Popen(
@@ -151,7 +172,11 @@ def start_rasa_server(
     """Start ``rasa run`` with the API enabled and protected by ``token``."""
     endpoints = {
         "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
-        "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(workdir / "conversations.db")},
+        "tracker_store": {
+            "type": "SQL",
+            "dialect": "sqlite",
+            "db": str(workdir / "conversations.db"),
+        },
     }
     (workdir / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
     (workdir / "credentials.yml").write_text(yaml.safe_dump(dict(credentials)))
@@ -166,7 +191,12 @@ def start_rasa_server(
         *rasa_args,
     ]  # fmt: skip
     return subprocess.Popen(
-        command, cwd=PROJECT_DIR, env=dict(env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        command,
+        cwd=PROJECT_DIR,
+        env=dict(env),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
 
 
@@ -213,7 +243,12 @@ def running_assistant(
                 rasa_args,
             )
         )
-        _wait_until(lambda: http_json(f"{action_url}/health")["status"] == "ok", "action server", processes, logs)
+        _wait_until(
+            lambda: http_json(f"{action_url}/health")["status"] == "ok",
+            "action server",
+            processes,
+            logs,
+        )
         _wait_until(
             lambda: bool(http_json(f"{rasa_url}/status?token={token}").get("model_id")),
             "rasa server",

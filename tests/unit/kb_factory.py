@@ -30,7 +30,9 @@ def minimal_kb() -> Dict[str, Any]:
         }
     return {
         "topics": {t: t.replace("_", " ") for t in TOPIC_IDS},
-        "concerns": {"wrinkles": {"name": "wrinkles", "synonyms": ["wrinkles", "lines"]}},
+        "concerns": {
+            "wrinkles": {"name": "wrinkles", "synonyms": ["wrinkles", "lines"]}
+        },
         "areas": {"neck": {"name": "neck", "synonyms": ["neck"]}},
         "treatments": treatments,
     }

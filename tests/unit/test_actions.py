@@ -41,8 +41,18 @@ def tracker_for(
         for entity, values in (entities or {}).items()
         for value in values
     ]
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": found}
-    all_slots = {"treatment": None, "compared": None, "pending_topic": None, **slots}
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": found,
+    }
+    all_slots = {
+        "treatment": None,
+        "compared": None,
+        "pending_topic": None,
+        "last_topic": None,
+        **slots,
+    }
     return Tracker(
         sender_id="visitor",
         slots=all_slots,
@@ -79,8 +89,12 @@ def assert_content_reply(message: Dict[str, Any]) -> None:
     assert "{" not in message["text"], message["text"]
 
 
-async def test_kb_answer_for_a_covered_question(kb: KnowledgeBase, domain: Dict[str, Any]) -> None:
-    tracker = tracker_for("does microneedling hurt?", "ask_pain", {"treatment": ["microneedling"]})
+async def test_kb_answer_for_a_covered_question(
+    kb: KnowledgeBase, domain: Dict[str, Any]
+) -> None:
+    tracker = tracker_for(
+        "does microneedling hurt?", "ask_pain", {"treatment": ["microneedling"]}
+    )
     messages, events = await run_action(ActionAnswerQuestion(), tracker, domain)
     entry = kb.entry("microneedling", "pain")
     assert entry.covered
@@ -98,28 +112,50 @@ async def test_kb_answer_for_a_covered_question(kb: KnowledgeBase, domain: Dict[
     assert SlotSet("pending_topic", None) in events
 
 
-async def test_uncovered_question_says_so_honestly(kb: KnowledgeBase, domain: Dict[str, Any]) -> None:
+async def test_uncovered_question_says_so_honestly(
+    kb: KnowledgeBase, domain: Dict[str, Any]
+) -> None:
     treatment, topic = next(
-        (t.id, topic) for t in kb.treatments.values() for topic in t.entries if not t.entries[topic].covered
+        (t.id, topic)
+        for t in kb.treatments.values()
+        for topic in t.entries
+        if not t.entries[topic].covered
     )
     tracker = tracker_for("question", f"ask_{topic}", {"treatment": [treatment]})
     (message,), _ = await run_action(ActionAnswerQuestion(), tracker, domain)
-    assert message["answer"] == {"kind": "kb", "treatment": treatment, "topic": topic, "covered": False, "sources": []}
+    assert message["answer"] == {
+        "kind": "kb",
+        "treatment": treatment,
+        "topic": topic,
+        "covered": False,
+        "sources": [],
+    }
     assert "don't cover" in message["text"]
-    assert kb.topic_labels[kb.treatments[treatment].covered_topics()[0]] in message["text"]
+    assert (
+        kb.topic_labels[kb.treatments[treatment].covered_topics()[0]] in message["text"]
+    )
     assert_content_reply(message)
 
 
-async def test_remembered_treatment_answers_a_follow_up(kb: KnowledgeBase, domain: Dict[str, Any]) -> None:
+async def test_remembered_treatment_answers_a_follow_up(
+    kb: KnowledgeBase, domain: Dict[str, Any]
+) -> None:
     tracker = tracker_for("does it hurt?", "ask_pain", treatment="thermage")
     (message,), _ = await run_action(ActionAnswerQuestion(), tracker, domain)
     assert message["answer"]["kind"] == "kb"
-    assert (message["answer"]["treatment"], message["answer"]["topic"]) == ("thermage", "pain")
+    assert (message["answer"]["treatment"], message["answer"]["topic"]) == (
+        "thermage",
+        "pain",
+    )
 
 
-async def test_unknown_treatment_is_asked_with_buttons_then_answered(domain: Dict[str, Any]) -> None:
+async def test_unknown_treatment_is_asked_with_buttons_then_answered(
+    domain: Dict[str, Any],
+) -> None:
     messages, events = await run_action(
-        ActionAnswerQuestion(), tracker_for("is there any downtime?", "ask_downtime"), domain
+        ActionAnswerQuestion(),
+        tracker_for("is there any downtime?", "ask_downtime"),
+        domain,
     )
     (message,) = messages
     assert message["answer"] == {"kind": "clarify", "topic": "downtime"}
@@ -129,10 +165,17 @@ async def test_unknown_treatment_is_asked_with_buttons_then_answered(domain: Dic
     assert events == [SlotSet("pending_topic", "downtime")]
 
     button = tracker_for(
-        message["buttons"][2]["payload"], "inform_treatment", {"treatment": ["microneedling"]}, pending_topic="downtime"
+        message["buttons"][2]["payload"],
+        "inform_treatment",
+        {"treatment": ["microneedling"]},
+        pending_topic="downtime",
     )
     (answer,), events = await run_action(ActionAnswerQuestion(), button, domain)
-    assert (answer["answer"]["kind"], answer["answer"]["treatment"], answer["answer"]["topic"]) == (
+    assert (
+        answer["answer"]["kind"],
+        answer["answer"]["treatment"],
+        answer["answer"]["topic"],
+    ) == (
         "kb",
         "microneedling",
         "downtime",
@@ -140,9 +183,13 @@ async def test_unknown_treatment_is_asked_with_buttons_then_answered(domain: Dic
     assert SlotSet("pending_topic", None) in events
 
 
-async def test_comparison_of_two_treatments(kb: KnowledgeBase, domain: Dict[str, Any]) -> None:
+async def test_comparison_of_two_treatments(
+    kb: KnowledgeBase, domain: Dict[str, Any]
+) -> None:
     tracker = tracker_for(
-        "thermage or laser, which hurts less?", "ask_pain", {"treatment": ["thermage", "laser_skin_tightening"]}
+        "thermage or laser, which hurts less?",
+        "ask_pain",
+        {"treatment": ["thermage", "laser_skin_tightening"]},
     )
     (message,), events = await run_action(ActionAnswerQuestion(), tracker, domain)
     assert message["answer"] == {
@@ -150,24 +197,37 @@ async def test_comparison_of_two_treatments(kb: KnowledgeBase, domain: Dict[str,
         "treatments": ["thermage", "laser_skin_tightening"],
         "topic": "pain",
     }
-    assert "Thermage" in message["text"] and kb.treatments["laser_skin_tightening"].name in message["text"]
+    assert (
+        "Thermage" in message["text"]
+        and kb.treatments["laser_skin_tightening"].name in message["text"]
+    )
     assert_content_reply(message)
     assert SlotSet("compared", ["thermage", "laser_skin_tightening"]) in events
 
 
-async def test_recommendation_for_a_concern(kb: KnowledgeBase, domain: Dict[str, Any]) -> None:
+async def test_recommendation_for_a_concern(
+    kb: KnowledgeBase, domain: Dict[str, Any]
+) -> None:
     concern = next(iter(kb.concerns))
     tracker = tracker_for("what helps?", "ask_recommendation", {"concern": [concern]})
     (message,), _ = await run_action(ActionAnswerQuestion(), tracker, domain)
     expected = kb.treatments_for_concern(concern)
-    assert message["answer"] == {"kind": "recommend", "concern": concern, "treatments": expected}
-    assert [b["title"] for b in message["buttons"]] == [kb.treatments[t].name for t in expected]
+    assert message["answer"] == {
+        "kind": "recommend",
+        "concern": concern,
+        "treatments": expected,
+    }
+    assert [b["title"] for b in message["buttons"]] == [
+        kb.treatments[t].name for t in expected
+    ]
     assert_content_reply(message)
 
 
 async def test_recommendation_without_a_known_concern(domain: Dict[str, Any]) -> None:
     (message,), _ = await run_action(
-        ActionAnswerQuestion(), tracker_for("what do you suggest for me", "ask_recommendation"), domain
+        ActionAnswerQuestion(),
+        tracker_for("what do you suggest for me", "ask_recommendation"),
+        domain,
     )
     assert message["answer"] == {"kind": "recommend", "concern": None, "treatments": []}
     assert_content_reply(message)
@@ -175,7 +235,11 @@ async def test_recommendation_without_a_known_concern(domain: Dict[str, Any]) ->
 
 @pytest.mark.parametrize(
     ("action", "intent"),
-    [(ActionAnswerQuestion(), "ask_downtime"), (ActionChitchat(), "greet"), (ActionSafety(), "report_problem")],
+    [
+        (ActionAnswerQuestion(), "ask_downtime"),
+        (ActionChitchat(), "greet"),
+        (ActionSafety(), "report_problem"),
+    ],
 )
 async def test_a_reported_problem_always_gets_safety_advice(
     action: ReplyAction, intent: str, domain: Dict[str, Any]
@@ -193,26 +257,41 @@ async def test_a_reported_problem_always_gets_safety_advice(
 
 
 async def test_emergency_gets_emergency_advice(domain: Dict[str, Any]) -> None:
-    tracker = tracker_for("my throat feels tight after my meso injections", "report_problem")
+    tracker = tracker_for(
+        "my throat feels tight after my meso injections", "report_problem"
+    )
     (message,), _ = await run_action(ActionSafety(), tracker, domain)
     assert message["response"] == "utter_safety_emergency"
     assert message["answer"] == {"kind": "safety"}
 
 
-async def test_handoff_uses_the_configured_clinic(domain: Dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_handoff_uses_the_configured_clinic(
+    domain: Dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CLINIC_PHONE", "+44 20 7946 0000")
     monkeypatch.setenv("CLINIC_BOOKING_URL", "https://clinic.example/booking")
     get_settings.cache_clear()
     try:
-        (message,), _ = await run_action(ActionHandoff(), tracker_for("can I book?", "handoff"), domain)
+        (message,), _ = await run_action(
+            ActionHandoff(), tracker_for("can I book?", "handoff"), domain
+        )
     finally:
         get_settings.cache_clear()
     assert message["answer"] == {"kind": "handoff"}
-    assert "+44 20 7946 0000" in message["text"] and "https://clinic.example/booking" in message["text"]
+    assert (
+        "+44 20 7946 0000" in message["text"]
+        and "https://clinic.example/booking" in message["text"]
+    )
 
 
-async def test_list_of_treatments_has_a_button_each(kb: KnowledgeBase, domain: Dict[str, Any]) -> None:
-    (message,), _ = await run_action(ActionListTreatments(), tracker_for("what do you offer", "list_treatments"), domain)
+async def test_list_of_treatments_has_a_button_each(
+    kb: KnowledgeBase, domain: Dict[str, Any]
+) -> None:
+    (message,), _ = await run_action(
+        ActionListTreatments(),
+        tracker_for("what do you offer", "list_treatments"),
+        domain,
+    )
     assert message["answer"] == {"kind": "list", "treatments": list(TREATMENT_IDS)}
     assert len(message["buttons"]) == len(TREATMENT_IDS)
     assert all(t.name in message["text"] for t in kb.treatments.values())
@@ -220,28 +299,53 @@ async def test_list_of_treatments_has_a_button_each(kb: KnowledgeBase, domain: D
 
 @pytest.mark.parametrize(
     ("intent", "response"),
-    [("greet", "utter_greet"), ("goodbye", "utter_goodbye"), ("thank", "utter_thanks"), ("bot_challenge", "utter_bot_challenge")],
+    [
+        ("greet", "utter_greet"),
+        ("goodbye", "utter_goodbye"),
+        ("thank", "utter_thanks"),
+        ("bot_challenge", "utter_bot_challenge"),
+    ],
 )
 async def test_chitchat(intent: str, response: str, domain: Dict[str, Any]) -> None:
-    (message,), events = await run_action(ActionChitchat(), tracker_for("hello", intent), domain)
+    (message,), events = await run_action(
+        ActionChitchat(), tracker_for("hello", intent), domain
+    )
     assert (message["response"], message["answer"]) == (response, {"kind": "chitchat"})
     assert "{" not in message["text"]
     assert events == []
 
 
-@pytest.mark.parametrize(("intent", "response"), [("out_of_scope", "utter_out_of_scope"), ("nlu_fallback", "utter_default")])
-async def test_out_of_scope_and_fallback(intent: str, response: str, domain: Dict[str, Any]) -> None:
-    (message,), _ = await run_action(ActionOutOfScope(), tracker_for("what's the weather", intent), domain)
-    assert (message["response"], message["answer"]) == (response, {"kind": "out_of_scope"})
+@pytest.mark.parametrize(
+    ("intent", "response"),
+    [("out_of_scope", "utter_out_of_scope"), ("nlu_fallback", "utter_default")],
+)
+async def test_out_of_scope_and_fallback(
+    intent: str, response: str, domain: Dict[str, Any]
+) -> None:
+    (message,), _ = await run_action(
+        ActionOutOfScope(), tracker_for("what's the weather", intent), domain
+    )
+    assert (message["response"], message["answer"]) == (
+        response,
+        {"kind": "out_of_scope"},
+    )
 
 
-@pytest.mark.parametrize("text", ["", "\x00\xff", "<script>alert(1)</script>", "a" * 100_000])
-async def test_bad_input_gets_a_graceful_reply(text: str, domain: Dict[str, Any]) -> None:
-    (message,), _ = await run_action(ActionOutOfScope(), tracker_for(text, "nlu_fallback"), domain)
+@pytest.mark.parametrize(
+    "text", ["", "\x00\xff", "<script>alert(1)</script>", "a" * 100_000]
+)
+async def test_bad_input_gets_a_graceful_reply(
+    text: str, domain: Dict[str, Any]
+) -> None:
+    (message,), _ = await run_action(
+        ActionOutOfScope(), tracker_for(text, "nlu_fallback"), domain
+    )
     assert message["answer"] == {"kind": "out_of_scope"}
 
 
-async def test_every_kb_pair_renders_with_disclaimer(kb: KnowledgeBase, domain: Dict[str, Any]) -> None:
+async def test_every_kb_pair_renders_with_disclaimer(
+    kb: KnowledgeBase, domain: Dict[str, Any]
+) -> None:
     for treatment in kb.treatments.values():
         for topic in treatment.entries:
             tracker = tracker_for("q", f"ask_{topic}", {"treatment": [treatment.id]})

@@ -1,4 +1,4 @@
-"""The knowledge base: the project's file is valid and sourced; bad files are refused."""
+"""The knowledge base: the project's file is valid and sourced; bad files refused."""
 
 from __future__ import annotations
 
@@ -41,16 +41,20 @@ def test_every_answer_is_quoted_from_its_source_article(kb: KnowledgeBase) -> No
             if not entry.covered:
                 continue
             if entry.source not in articles:
-                articles[entry.source] = _normalise((SEEDS_DIR / entry.source).read_text())
+                articles[entry.source] = _normalise(
+                    (SEEDS_DIR / entry.source).read_text()
+                )
             for quote in entry.evidence:
                 assert _normalise(quote) in articles[entry.source], (
-                    f"{treatment.id}.{entry.topic}: evidence not in {entry.source}: {quote!r}"
+                    f"{treatment.id}.{entry.topic}: not in {entry.source}: {quote!r}"
                 )
 
 
 def test_concern_and_area_topics_agree_with_their_lists(kb: KnowledgeBase) -> None:
     for treatment in kb.treatments.values():
-        assert treatment.entries["concerns"].covered == bool(treatment.concerns), treatment.id
+        assert treatment.entries["concerns"].covered == bool(treatment.concerns), (
+            treatment.id
+        )
         assert treatment.entries["areas"].covered == bool(treatment.areas), treatment.id
     for concern in kb.concerns:
         assert kb.treatments_for_concern(concern), f"no treatment addresses {concern}"
@@ -67,7 +71,11 @@ def test_minimal_kb_loads(tmp_path: Path) -> None:
     assert kb.entry("thermage", "overview").answer == "thermage answer."
     assert kb.entry("thermage", "overview").source == "000_759101bf7af3e74c.txt"
     assert not kb.entry("thermage", "pain").covered
-    assert kb.treatments_for_concern("wrinkles") == ["thermage", "microneedling", "infrared_laser"]
+    assert kb.treatments_for_concern("wrinkles") == [
+        "thermage",
+        "microneedling",
+        "infrared_laser",
+    ]
 
 
 def _set(path: str, value: Any) -> Callable[[Dict[str, Any]], None]:
@@ -96,20 +104,64 @@ def _delete(path: str) -> Callable[[Dict[str, Any]], None]:
     ("mutate", "where", "problem"),
     [
         (_set("treatments.botox", {}), "treatments.botox", "unknown treatment id"),
-        (_delete("treatments.mesotherapy"), "treatments", "missing treatment(s) mesotherapy"),
-        (_delete("treatments.thermage.topics.pain"), "treatments.thermage.topics", "missing topic(s) pain"),
-        (_set("treatments.thermage.topics.price", {"covered": False}), "treatments.thermage.topics", "unknown topic id(s) price"),
-        (_delete("treatments.thermage.topics.overview.evidence"), "treatments.thermage.topics.overview", "missing key evidence"),
-        (_set("treatments.thermage.topics.pain", {"covered": False, "answer": "x"}), "treatments.thermage.topics.pain", "an uncovered entry has no answer"),
-        (_set("treatments.thermage.topics.overview.answer", "  "), "treatments.thermage.topics.overview.answer", "expected a non-empty text"),
-        (_set("treatments.thermage.topics.overview.colour", "red"), "treatments.thermage.topics.overview", "unknown key(s) colour"),
-        (_set("treatments.thermage.concerns", ["baldness"]), "treatments.thermage.concerns", "unknown id 'baldness'"),
-        (_set("treatments.mesotherapy.synonyms", ["brand0"]), "treatments.mesotherapy.synonyms", "'brand0' is also in treatments.thermage.synonyms"),
-        (_delete("treatments.thermage.name"), "treatments.thermage", "missing key(s) name"),
+        (
+            _delete("treatments.mesotherapy"),
+            "treatments",
+            "missing treatment(s) mesotherapy",
+        ),
+        (
+            _delete("treatments.thermage.topics.pain"),
+            "treatments.thermage.topics",
+            "missing topic(s) pain",
+        ),
+        (
+            _set("treatments.thermage.topics.price", {"covered": False}),
+            "treatments.thermage.topics",
+            "unknown topic id(s) price",
+        ),
+        (
+            _delete("treatments.thermage.topics.overview.evidence"),
+            "treatments.thermage.topics.overview",
+            "missing key evidence",
+        ),
+        (
+            _set("treatments.thermage.topics.pain", {"covered": False, "answer": "x"}),
+            "treatments.thermage.topics.pain",
+            "an uncovered entry has no answer",
+        ),
+        (
+            _set("treatments.thermage.topics.overview.answer", "  "),
+            "treatments.thermage.topics.overview.answer",
+            "expected a non-empty text",
+        ),
+        (
+            _set("treatments.thermage.topics.overview.colour", "red"),
+            "treatments.thermage.topics.overview",
+            "unknown key(s) colour",
+        ),
+        (
+            _set("treatments.thermage.concerns", ["baldness"]),
+            "treatments.thermage.concerns",
+            "unknown id 'baldness'",
+        ),
+        (
+            _set("treatments.mesotherapy.synonyms", ["brand0"]),
+            "treatments.mesotherapy.synonyms",
+            "'brand0' is also in treatments.thermage.synonyms",
+        ),
+        (
+            _delete("treatments.thermage.name"),
+            "treatments.thermage",
+            "missing key(s) name",
+        ),
         (_set("topics.overview", None), "topics.overview", "expected a non-empty text"),
-        (_set("treatments.thermage.topics.pain.covered", "no"), "treatments.thermage.topics.pain.covered", "expected true or false"),
+        (
+            _set("treatments.thermage.topics.pain.covered", "no"),
+            "treatments.thermage.topics.pain.covered",
+            "expected true or false",
+        ),
     ],
-)  # fmt: skip
+)
 def test_invalid_kb_names_file_entry_and_problem(
     tmp_path: Path, mutate: Callable[[Dict[str, Any]], None], where: str, problem: str
 ) -> None:
@@ -131,7 +183,9 @@ def test_invalid_kb_names_file_entry_and_problem(
         (b"- just\n- a list\n", "expected a mapping"),
     ],
 )
-def test_malformed_file_is_refused(tmp_path: Path, content: bytes, problem: str) -> None:
+def test_malformed_file_is_refused(
+    tmp_path: Path, content: bytes, problem: str
+) -> None:
     path = tmp_path / "kb.yml"
     path.write_bytes(content)
     with pytest.raises(KnowledgeBaseError, match=re.escape(problem)):

@@ -12,7 +12,10 @@ from actions.safety import Severity
 @pytest.mark.parametrize(
     ("turn", "expected"),
     [
-        (Turn("ask_pain", treatments=("microneedling",)), Plan("kb", "pain", ("microneedling",))),
+        (
+            Turn("ask_pain", treatments=("microneedling",)),
+            Plan("kb", "pain", ("microneedling",)),
+        ),
         (Turn("ask_pain", remembered="thermage"), Plan("kb", "pain", ("thermage",))),
         (
             Turn("ask_pain", treatments=("mesotherapy",), remembered="thermage"),
@@ -20,20 +23,45 @@ from actions.safety import Severity
         ),
         (Turn("ask_downtime"), Plan("clarify", "downtime")),
         (
-            Turn("inform_treatment", treatments=("thermage",), pending_topic="downtime"),
+            Turn(
+                "inform_treatment", treatments=("thermage",), pending_topic="downtime"
+            ),
             Plan("kb", "downtime", ("thermage",)),
         ),
         (
             Turn("ask_overview", treatments=("thermage",), pending_topic="downtime"),
             Plan("kb", "downtime", ("thermage",)),
         ),
-        (Turn("inform_treatment", treatments=("thermage",)), Plan("kb", "overview", ("thermage",))),
         (
-            Turn("ask_pain", treatments=("thermage", "laser_skin_tightening")),
+            Turn("inform_treatment", treatments=("thermage",)),
+            Plan("kb", "overview", ("thermage",)),
+        ),
+        (
+            Turn(
+                "inform_treatment", treatments=("rf_microneedling",), last_topic="pain"
+            ),
+            Plan("kb", "pain", ("rf_microneedling",)),
+        ),
+        (
+            Turn(
+                "ask_pain",
+                "thermage or laser, which hurts less?",
+                treatments=("thermage", "laser_skin_tightening"),
+            ),
             Plan("compare", "pain", ("thermage", "laser_skin_tightening")),
         ),
         (
-            Turn("ask_comparison", treatments=("thermage",), remembered="microneedling"),
+            Turn(
+                "ask_candidates",
+                "can rf microneedling be done on dark skin? a laser left marks",
+                treatments=("rf_microneedling", "laser_skin_tightening"),
+            ),
+            Plan("kb", "candidates", ("rf_microneedling",)),
+        ),
+        (
+            Turn(
+                "ask_comparison", treatments=("thermage",), remembered="microneedling"
+            ),
             Plan("compare", "comparison", ("microneedling", "thermage")),
         ),
         (
@@ -58,7 +86,9 @@ from actions.safety import Severity
             Plan("kb", "concerns", ("microneedling",), concern="acne_scars"),
         ),
         (
-            Turn("ask_recommendation", treatments=("thermage",), concerns=("wrinkles",)),
+            Turn(
+                "ask_recommendation", treatments=("thermage",), concerns=("wrinkles",)
+            ),
             Plan("kb", "concerns", ("thermage",), concern="wrinkles"),
         ),
         (
@@ -89,10 +119,14 @@ def test_topic_of_intent() -> None:
 def test_safety_plan_wins_for_a_reported_problem() -> None:
     turn = Turn("ask_downtime", text="my skin is blistering since my laser yesterday")
     plan = safety_plan(turn)
-    assert plan is not None and plan.kind == "safety" and plan.severity is Severity.PROBLEM
+    assert (
+        plan is not None and plan.kind == "safety" and plan.severity is Severity.PROBLEM
+    )
 
 
 def test_safety_plan_trusts_the_nlu() -> None:
-    plan = safety_plan(Turn("report_problem", text="something is wrong"), reported_by_nlu=True)
+    plan = safety_plan(
+        Turn("report_problem", text="something is wrong"), reported_by_nlu=True
+    )
     assert plan is not None and plan.severity is Severity.PROBLEM
     assert safety_plan(Turn("ask_pain", text="does it hurt?")) is None

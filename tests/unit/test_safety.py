@@ -1,4 +1,4 @@
-"""A reported problem after a treatment is recognised; a hypothetical question is not."""
+"""A problem reported after a treatment is recognised; a hypothetical one is not."""
 
 from __future__ import annotations
 
@@ -12,15 +12,24 @@ from actions.safety import Severity, assess
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("I had microneedling 3 days ago and now there is pus and yellow crust", Severity.PROBLEM),
+        (
+            "I had microneedling 3 days ago and now there is pus and yellow crust",
+            Severity.PROBLEM,
+        ),
         ("my face is blistering after the laser yesterday", Severity.PROBLEM),
         ("had thermage last week, I've got a burn on my jaw", Severity.PROBLEM),
         ("since my meso session my scalp is really swollen", Severity.PROBLEM),
-        ("I think I'm having an allergic reaction after my RF microneedling", Severity.PROBLEM),
+        (
+            "I think I'm having an allergic reaction after my RF microneedling",
+            Severity.PROBLEM,
+        ),
         ("after my infrared treatment I have hives all over my neck", Severity.PROBLEM),
         ("My throat feels tight after my meso injections", Severity.EMERGENCY),
         ("I can't breathe properly, got mesotherapy an hour ago", Severity.EMERGENCY),
-        ("my lips are swollen and I feel faint, had treatment this morning", Severity.EMERGENCY),
+        (
+            "my lips are swollen and I feel faint, had treatment this morning",
+            Severity.EMERGENCY,
+        ),
         ("can thermage cause burns?", None),
         ("is there a risk of infection with microneedling?", None),
         ("will I get swollen after RF microneedling?", None),

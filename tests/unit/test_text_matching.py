@@ -33,7 +33,10 @@ def matcher(kb: KnowledgeBase) -> Matcher:
         ("Morpheus 8 pain", ["rf_microneedling"]),
         ("morpheus8 or thermage for jowls", ["rf_microneedling", "thermage"]),
         ("what is infrared skin tightening", ["infrared_laser"]),
-        ("infrared laser vs laser skin tightening", ["infrared_laser", "laser_skin_tightening"]),
+        (
+            "infrared laser vs laser skin tightening",
+            ["infrared_laser", "laser_skin_tightening"],
+        ),
         ("is laser tightening safe", ["laser_skin_tightening"]),
         ("I'll do it later", []),
         ("I'm needing some advice", []),
@@ -59,4 +62,6 @@ def test_concerns_and_areas(matcher: Matcher) -> None:
 
 
 def test_huge_text_is_bounded(matcher: Matcher) -> None:
-    assert unique_values(matcher.find("word " * 200_000 + "thermage"), "treatment") == []
+    assert (
+        unique_values(matcher.find("word " * 200_000 + "thermage"), "treatment") == []
+    )

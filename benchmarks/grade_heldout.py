@@ -1,0 +1,42 @@
+"""Start the assistant on loopback and grade it with the shared grader.
+
+The same grading as the held-out evaluation (../shared/tools/grade.py), run on
+one of this repository's held-out files, with the servers started and stopped
+for you.
+
+usage: python -m benchmarks.grade_heldout [tests/heldout/dev.yml] [--show-misses]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from tests.e2e.test_heldout import load_grader
+from tests.support.servers import running_assistant
+
+
+def main() -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "questions", type=Path, nargs="?", default=Path("tests/heldout/dev.yml")
+    )
+    parser.add_argument("--show-misses", action="store_true")
+    args = parser.parse_args()
+    grader = load_grader()
+    items = yaml.safe_load(args.questions.read_text())
+    with (
+        tempfile.TemporaryDirectory() as workdir,
+        running_assistant(Path(workdir)) as assistant,
+    ):
+        grader.grade(
+            grader.Bot(assistant.rasa_url, assistant.token), items, args.show_misses
+        )
+
+
+if __name__ == "__main__":
+    main()
