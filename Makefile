@@ -10,7 +10,7 @@ WEB_DEPS := web/node_modules/.package-lock.json
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard components/*.py)
 
 .PHONY: help install browser train run shell validate lint format test test-unit \
-        test-conversations grade benchmark report lock clean
+        test-conversations test-browser grade benchmark report lock clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ test-unit: install ## knowledge base and actions, no servers
 test-conversations: install train ## conversation tests: fail on any prediction error
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/stories \
 	  --fail-on-prediction-errors --out results/conversations
+
+test-browser: install browser train ## the chat widget in headless Chromium
+	$(BIN)/python -m pytest tests/browser
 
 test: install browser train validate lint test-conversations ## every test (what CI runs)
 	$(BIN)/python -m pytest

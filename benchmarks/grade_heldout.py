@@ -33,6 +33,7 @@ def main() -> None:
         tempfile.TemporaryDirectory() as workdir,
         running_assistant(Path(workdir)) as assistant,
     ):
+        print(f"servers ready in {assistant.startup_seconds:.1f} s")
         grader.grade(
             grader.Bot(assistant.rasa_url, assistant.token), items, args.show_misses
         )

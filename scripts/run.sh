@@ -64,6 +64,7 @@ cat <<MSG
   REST channel:  POST http://$RASA_HOST:$RASA_PORT/webhooks/rest/webhook  {"sender": "me", "message": "does microneedling hurt?"}
   HTTP API:      http://$RASA_HOST:$RASA_PORT/conversations/<sender>/tracker?token=$RASA_AUTH_TOKEN
   API token:     in var/auth_token (or set RASA_AUTH_TOKEN)
+  Telegram:      ${TELEGRAM_WEBHOOK_URL:-off (set the TELEGRAM_* variables, see README)}
   Stop with Ctrl-C.
 
 MSG

@@ -67,6 +67,7 @@ class Assistant:
     token: str
     workdir: Path
     processes: List[subprocess.Popen] = field(default_factory=list)
+    startup_seconds: float = 0.0
 
     def say(self, sender: str, text: str) -> List[Dict[str, Any]]:
         """Send a message over the REST channel; the bot's replies."""
@@ -230,6 +231,7 @@ def running_assistant(
     rasa_url = f"http://127.0.0.1:{rasa_port}"
     logs = [workdir / "actions.log", workdir / "rasa.log"]
     processes: List[subprocess.Popen] = []
+    started = time.monotonic()
     try:
         processes.append(start_action_server(workdir, action_port, full_env))
         processes.append(
@@ -255,6 +257,8 @@ def running_assistant(
             processes,
             logs,
         )
-        yield Assistant(rasa_url, action_url, token, workdir, processes)
+        yield Assistant(
+            rasa_url, action_url, token, workdir, processes, time.monotonic() - started
+        )
     finally:
         _stop(processes)
