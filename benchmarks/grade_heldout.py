@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.e2e.test_heldout import load_grader
+from tests.support.heldout import load_grader
 from tests.support.servers import running_assistant
 
 

@@ -31,7 +31,7 @@ from tests.browser.widget import (
 from tests.support.servers import free_port, running_assistant
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The assistant and the clinic's page, the page on its own port."""
     if not WIDGET_BUNDLE.is_file():
@@ -44,7 +44,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             yield Site(assistant, url, env)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     """Headless Debian Chromium driven by Playwright."""
     if not CHROMIUM.exists():

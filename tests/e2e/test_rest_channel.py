@@ -138,6 +138,7 @@ def test_every_kind_of_reply(assistant: Assistant, text: str, kind: str) -> None
         "¿Duele el microneedling? 微针疼吗",
         "thermage " * 20_000,
     ],
+    ids=["empty", "blank", "html", "binary", "other-languages", "huge"],
 )
 def test_bad_input_gets_a_reply_and_the_conversation_goes_on(
     assistant: Assistant, text: str

@@ -332,7 +332,9 @@ async def test_out_of_scope_and_fallback(
 
 
 @pytest.mark.parametrize(
-    "text", ["", "\x00\xff", "<script>alert(1)</script>", "a" * 100_000]
+    "text",
+    ["", "\x00\xff", "<script>alert(1)</script>", "a" * 100_000],
+    ids=["empty", "binary", "html", "huge"],
 )
 async def test_bad_input_gets_a_graceful_reply(
     text: str, domain: Dict[str, Any]
