@@ -82,7 +82,9 @@ def memory_events(plan: Plan) -> List[EventType]:
         ]
     if plan.kind == "compare":
         compared = list(plan.treatments) if 2 <= len(plan.treatments) <= 3 else None
+        remembered = plan.treatments[:1] if len(plan.treatments) == 1 else []
         return [
+            *(SlotSet(SLOT_TREATMENT, t) for t in remembered),
             SlotSet(SLOT_COMPARED, compared),
             SlotSet(SLOT_PENDING_TOPIC, None),
             SlotSet(SLOT_LAST_TOPIC, plan.topic),

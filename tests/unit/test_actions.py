@@ -357,3 +357,21 @@ async def test_every_kb_pair_renders_with_disclaimer(
             else:
                 assert message["answer"]["treatment"] == treatment.id
             assert_content_reply(message)
+
+
+async def test_a_single_treatment_comparison_is_remembered(
+    domain: Dict[str, Any],
+) -> None:
+    tracker = tracker_for(
+        "how does thermage compare with other treatments?",
+        "ask_comparison",
+        {"treatment": ["thermage"]},
+    )
+    (message,), events = await run_action(ActionAnswerQuestion(), tracker, domain)
+    assert message["answer"] == {
+        "kind": "compare",
+        "treatments": ["thermage"],
+        "topic": "comparison",
+    }
+    assert SlotSet("treatment", "thermage") in events
+    assert_content_reply(message)
