@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
+# Nothing leaves the machine: no usage data to Rasa's telemetry service.
+export RASA_TELEMETRY_ENABLED := false
+
 VENV := .venv
 BIN := $(VENV)/bin
 MODEL := models/medspa.tar.gz

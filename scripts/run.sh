@@ -4,6 +4,7 @@
 # stop them all on Ctrl-C. `make run` calls it after installing and training.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export RASA_TELEMETRY_ENABLED=false
 mkdir -p var
 
 RASA_HOST=${RASA_HOST:-127.0.0.1}

@@ -2,6 +2,7 @@
 # `rasa shell` for clinic staff, with the action server running beside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export RASA_TELEMETRY_ENABLED=false
 mkdir -p var
 .venv/bin/python -m actions --port "${ACTIONS_PORT:-5055}" > var/actions-shell.log 2>&1 &
 actions_pid=$!

@@ -224,7 +224,12 @@ def running_assistant(
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make train` first")
     workdir.mkdir(parents=True, exist_ok=True)
-    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    full_env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "RASA_TELEMETRY_ENABLED": "false",
+        **(env or {}),
+    }
     token = secrets.token_hex(16)
     action_port, rasa_port = free_port(), free_port()
     action_url = f"http://127.0.0.1:{action_port}"
