@@ -93,6 +93,9 @@ def memory_events(plan: Plan) -> List[EventType]:
         return [SlotSet(SLOT_PENDING_TOPIC, plan.topic)]
     if plan.kind == "recommend":
         return [SlotSet(SLOT_PENDING_TOPIC, None)]
+    if plan.kind == "out_of_scope" and len(plan.treatments) == 1:
+        # "do you do dermapen?" not understood: a follow-up still means dermapen
+        return [SlotSet(SLOT_TREATMENT, plan.treatment)]
     return []
 
 
@@ -189,4 +192,4 @@ class ActionOutOfScope(ReplyAction):
 
     def plan(self, turn: Turn) -> Plan:
         """Say what the assistant can help with."""
-        return Plan("out_of_scope", intent=turn.intent)
+        return Plan("out_of_scope", treatments=turn.treatments, intent=turn.intent)

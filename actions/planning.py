@@ -23,7 +23,7 @@ TOPIC_INTENT_PREFIX = "ask_"
 # on dark skin? I had pigmentation from a laser before").
 _COMPARISON_CUE = re.compile(
     r"\b(?:vs|versus|or|compared?|comparison|than|better|worse|best|difference|"
-    r"differ|different|which|both|either|between|similar)\b|/",
+    r"differ|different|which|both|either|between|similar|more|less|cheaper)\b|/",
     re.IGNORECASE,
 )
 # "what about morpheus8?", "and for meso?", "same for thermage": the last

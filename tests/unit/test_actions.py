@@ -375,3 +375,14 @@ async def test_a_single_treatment_comparison_is_remembered(
     }
     assert SlotSet("treatment", "thermage") in events
     assert_content_reply(message)
+
+
+async def test_a_treatment_named_in_a_message_not_understood_is_remembered(
+    domain: Dict[str, Any],
+) -> None:
+    tracker = tracker_for(
+        "do you do dermapen", "nlu_fallback", {"treatment": ["microneedling"]}
+    )
+    (message,), events = await run_action(ActionOutOfScope(), tracker, domain)
+    assert message["answer"] == {"kind": "out_of_scope"}
+    assert events == [SlotSet("treatment", "microneedling")]

@@ -1,0 +1,1 @@
+"""Command-line scripts of the project (install, run, validate, report)."""
