@@ -14,7 +14,7 @@ def test_report_lists_what_visitors_asked(assistant: Assistant) -> None:
     assistant.say(sender, "how long is the appointment?")
     assistant.say(sender, "what's the weather in Paris?")
 
-    text = report(assistant.workdir / "conversations.db", days=1)
+    text = report(assistant.workdir / "conversations.db", days=1, limit=10_000)
 
     assert "Treatments asked about" in text and "microneedling" in text
     uncovered = text.split("Asked, but not covered")[1].split("Not understood")[0]
