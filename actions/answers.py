@@ -259,14 +259,21 @@ class Composer:
 
     def out_of_scope_reply(self, plan: Plan) -> Reply:
         """Not about these treatments (or not understood)."""
+        variables = {"treatment_names": self._names(list(self.kb.treatments))}
+        other = self.kb.not_offered.get(plan.other or "")
+        if other is not None:
+            variables.update(
+                other_name=other.name,
+                clinic_name=self.clinic.name,
+                phone=self.clinic.phone,
+            )
+            return Reply(
+                "utter_not_offered", contract.plain_answer("out_of_scope"), variables
+            )
         response = (
             "utter_default" if plan.intent == "nlu_fallback" else "utter_out_of_scope"
         )
-        return Reply(
-            response,
-            contract.plain_answer("out_of_scope"),
-            {"treatment_names": self._names(list(self.kb.treatments))},
-        )
+        return Reply(response, contract.plain_answer("out_of_scope"), variables)
 
     def _clinic_variables(self) -> Dict[str, str]:
         c = self.clinic

@@ -22,7 +22,8 @@ from actions.contract import TOPIC_IDS, TREATMENT_IDS
 
 logger = logging.getLogger(__name__)
 
-_TOP_KEYS = {"sources", "topics", "concerns", "areas", "treatments"}
+_TOP_KEYS = {"sources", "topics", "concerns", "areas", "not_offered", "treatments"}
+_OPTIONAL_TOP_KEYS = {"sources", "not_offered"}
 _TREATMENT_KEYS = {"name", "source", "synonyms", "concerns", "areas", "topics"}
 _TERM_KEYS = {"name", "synonyms"}
 _COVERED_KEYS = {"answer", "evidence", "source", "covered"}
@@ -51,7 +52,13 @@ class Entry:
 
 @dataclass(frozen=True)
 class Term:
-    """A concern (acne scars, ...) or a body area (neck, ...) with its synonyms."""
+    """A named thing with its synonyms: a concern, a body area, a treatment not offered.
+
+    Concerns (acne scars, ...) and areas (neck, ...) are what treatments are
+    for; ``not_offered`` lists treatments visitors ask about that the clinic's
+    articles don't cover (Botox, fillers, ...), so the assistant says so
+    instead of answering about a treatment that merely sounds alike.
+    """
 
     id: str
     name: str
@@ -85,6 +92,7 @@ class KnowledgeBase:
     concerns: Mapping[str, Term]
     areas: Mapping[str, Term]
     treatments: Mapping[str, Treatment]
+    not_offered: Mapping[str, Term]
 
     def entry(self, treatment: str, topic: str) -> Entry:
         """The entry of a treatment on a topic."""
@@ -248,6 +256,7 @@ def _check_unique_synonyms(kb: KnowledgeBase) -> None:
     ]
     named += [("concerns", c.id, c.synonyms) for c in kb.concerns.values()]
     named += [("areas", a.id, a.synonyms) for a in kb.areas.values()]
+    named += [("not_offered", o.id, o.synonyms) for o in kb.not_offered.values()]
     for section, item_id, synonyms in named:
         for synonym in synonyms:
             where = f"{section}.{item_id}.synonyms"
@@ -261,7 +270,7 @@ def _check_unique_synonyms(kb: KnowledgeBase) -> None:
 def parse_knowledge_base(raw: Any, path: Path) -> KnowledgeBase:
     """Validate the parsed YAML of a knowledge base file."""
     data = _require_mapping(raw, path, "top level")
-    _check_keys(data, _TOP_KEYS, _TOP_KEYS - {"sources"}, path, "top level")
+    _check_keys(data, _TOP_KEYS, _TOP_KEYS - _OPTIONAL_TOP_KEYS, path, "top level")
     labels = _require_mapping(data["topics"], path, "topics")
     if set(labels) != set(TOPIC_IDS):
         diff = sorted(set(labels) ^ set(TOPIC_IDS))
@@ -296,6 +305,7 @@ def parse_knowledge_base(raw: Any, path: Path) -> KnowledgeBase:
         concerns=concerns,
         areas=areas,
         treatments={t: treatments[t] for t in TREATMENT_IDS},
+        not_offered=_parse_terms(data.get("not_offered", {}), path, "not_offered"),
     )
     _check_unique_synonyms(kb)
     return kb

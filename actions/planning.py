@@ -8,7 +8,7 @@ A :class:`Plan` is the reply's kind and its subject, as in the contract.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional, Tuple
 
 from actions import safety
@@ -16,6 +16,8 @@ from actions.contract import TOPIC_IDS, TREATMENT_IDS
 
 CHITCHAT_INTENTS = ("greet", "goodbye", "thank", "bot_challenge")
 OUT_OF_SCOPE_INTENTS = ("out_of_scope", "nlu_fallback")
+# answered by plan_question besides the ask_<topic> intents
+QUESTION_INTENTS = ("inform_treatment", "ask_recommendation")
 TOPIC_INTENT_PREFIX = "ask_"
 
 # Words that make a question naming several treatments a comparison; without
@@ -44,10 +46,14 @@ class Turn:
     treatments: Tuple[str, ...] = ()
     concerns: Tuple[str, ...] = ()
     areas: Tuple[str, ...] = ()
+    others: Tuple[str, ...] = ()
+    """Treatments named that the articles don't cover (knowledge base's not_offered)."""
     remembered: Optional[str] = None
     compared: Tuple[str, ...] = ()
     pending_topic: Optional[str] = None
     last_topic: Optional[str] = None
+    ranking: Tuple[str, ...] = ()
+    """Every intent the NLU considered, most likely first."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class Plan:
     treatments: Tuple[str, ...] = ()
     concern: Optional[str] = None
     area: Optional[str] = None
+    other: Optional[str] = None
     severity: Optional[safety.Severity] = None
     intent: str = ""
 
@@ -84,6 +91,18 @@ def safety_plan(turn: Turn, reported_by_nlu: bool = False) -> Optional[Plan]:
     if severity is None and reported_by_nlu:
         severity = safety.Severity.PROBLEM
     return Plan("safety", severity=severity, intent=turn.intent) if severity else None
+
+
+def not_offered_plan(turn: Turn) -> Optional[Plan]:
+    """Out of scope when the message names only treatments the articles don't cover.
+
+    "Do you do Botox?" or "laser hair removal prices" must not be answered
+    from the knowledge base of a treatment that merely sounds alike, nor of
+    the treatment the conversation was about.
+    """
+    if turn.others and not turn.treatments:
+        return Plan("out_of_scope", other=turn.others[0], intent=turn.intent)
+    return None
 
 
 def plan_question(turn: Turn) -> Plan:
@@ -134,3 +153,50 @@ def plan_question(turn: Turn) -> Plan:
             )
         return Plan("clarify", topic, intent=turn.intent)
     return Plan("kb", topic, (treatment,), concern, area, intent=turn.intent)
+
+
+def _question_intent(turn: Turn) -> str:
+    """The likeliest question intent of the NLU's ranking (overview if none)."""
+    for intent in turn.ranking:
+        if intent == "list_treatments":  # "u offer thermage?" asks what it is
+            return "ask_overview"
+        if topic_of_intent(intent) or intent in QUESTION_INTENTS:
+            return intent
+    return "ask_overview"
+
+
+def _as_question(turn: Turn) -> Turn:
+    """The same turn, read as the question the NLU ranked highest."""
+    return replace(turn, intent=_question_intent(turn))
+
+
+def plan_list(turn: Turn) -> Plan:
+    """The treatments offered; for a named concern, those that address it.
+
+    "Anything you offer for thinning hair?" asks for a recommendation, and
+    "is Titan something you do here?" for that treatment's overview.
+    """
+    if turn.concerns and not turn.treatments:
+        return plan_question(replace(turn, intent="ask_recommendation"))
+    if len(turn.treatments) == 1:
+        return plan_question(replace(turn, intent="ask_overview"))
+    return Plan("list", treatments=TREATMENT_IDS, intent=turn.intent)
+
+
+def plan_chitchat(turn: Turn) -> Plan:
+    """Small talk; a greeting that goes on to name a treatment is a question."""
+    if turn.intent == "greet" and turn.treatments:
+        return plan_question(_as_question(turn))
+    return Plan("chitchat", intent=turn.intent)
+
+
+def plan_out_of_scope(turn: Turn) -> Plan:
+    """Out of scope, unless the message names one of the clinic's treatments.
+
+    A message naming a treatment is about it even when the NLU could not
+    place the question ("What's Titan? My friend had it done"): it gets the
+    question the NLU ranked highest, or the overview.
+    """
+    if turn.treatments:
+        return plan_question(_as_question(turn))
+    return Plan("out_of_scope", intent=turn.intent)

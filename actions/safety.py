@@ -55,6 +55,7 @@ _SYMPTOM = _words(
     r"swelling (?:is )?(?:getting|gets|got) worse",
     r"(?:severe|unbearable|excruciating|terrible|throbbing) pain",
     r"(?:still|really|very) (?:hurts|painful|sore)",
+    r"(?:still|lots? of|a lot of|so much|constant) (?:pain|hurting|soreness)",
     r"bleeding",
     r"numb(?:ness)?\b",
     r"lumps?\b",
@@ -62,10 +63,47 @@ _SYMPTOM = _words(
     r"(?:dark|brown|white) (?:marks|patches|spots) (?:appeared|appearing|showing)",
     r"went wrong",
     r"(?:rash|itch)",
+    r"cold sores?",
+    r"herpes",
+    r"(?:hot|warm) to (?:the )?touch",
+    r"red streaks?",
+    r"weeping",
+    r"(?:huge|big|hard|painful) (?:bruis|lump|bump|knot)",
 )
 
-# The visitor speaks of themselves ...
+# Worse instead of better, told as it happens: a problem whatever the symptom.
+_WORSENING = _words(
+    r"(?:getting|gets|got|keeps? getting|is getting) (?:bigger|worse|larger|redder)",
+    r"(?:is|are|keeps?) spreading",
+    r"(?:not|isn'?t|won'?t|hasn'?t|haven'?t|doesn'?t|never) (?:going|gone|go|gotten|"
+    r"getting|get) (?:down|away|better)",
+)
+# ... of a sign of the body's reaction, not of an ageing concern ("my wrinkles
+# are getting worse" is a question about treatments, not a report).
+_SIGN = _words(
+    r"swell",
+    r"bruis",
+    r"red(?:ness)?\b",
+    r"pain",
+    r"sore",
+    r"rash",
+    r"lumps?\b",
+    r"bumps?\b",
+    r"blister",
+    r"burn",
+    r"itch",
+    r"marks?\b",
+    r"spots?\b",
+    r"patch",
+)
+
+# The visitor speaks of themselves, or counts the days since a treatment ...
 _FIRST_PERSON = _words(r"i\b", r"i'?m\b", r"i'?ve\b", r"my\b", r"me\b", r"mine\b")
+_ELAPSED = _words(
+    r"\d+\s*(?:days?|d|wks?|weeks?|hours?|hrs?)\s+(?:after|since|post|later)",
+    r"(?:a|one|two|three|four|five|six|seven|several|few) (?:days?|weeks?) "
+    r"(?:after|since|post|later)",
+)
 # ... and of something that already happened.
 _PAST = _words(
     r"after (?:my|the|a|an|having|getting|i)\b",
@@ -78,6 +116,9 @@ _PAST = _words(
     r"this morning",
     r"now\b",
     r"still\b",
+    r"(?:from|since) (?:my|the)\b",
+    r"day (?:\d+|one|two|three|four|five|six|seven)\b",
+    r"on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
 )
 _HYPOTHETICAL = _words(
     r"can (?:it|this|that|they|thermage|laser|micro|meso|rf|infrared)",
@@ -92,12 +133,17 @@ _HYPOTHETICAL = _words(
 def assess(text: str) -> Optional[Severity]:
     """The severity of a problem the visitor reports, or None for no report."""
     text = (text or "")[:MAX_CHARS]
-    if not _FIRST_PERSON.search(text):
+    if not (_FIRST_PERSON.search(text) or _ELAPSED.search(text)):
         return None
     if _HYPOTHETICAL.search(text) and not _PAST.search(text):
         return None
     if _EMERGENCY.search(text):
         return Severity.EMERGENCY
-    if _SYMPTOM.search(text) and _PAST.search(text) and not _HYPOTHETICAL.search(text):
+    if _HYPOTHETICAL.search(text):
+        return None
+    past = _PAST.search(text)
+    if (_SYMPTOM.search(text) and past) or (
+        _WORSENING.search(text) and (past or _SIGN.search(text))
+    ):
         return Severity.PROBLEM
     return None

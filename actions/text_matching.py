@@ -66,7 +66,11 @@ class _Name:
     entity: str
     value: str
     squashed: str
-    words: int
+    parts: Tuple[str, ...]
+
+    @property
+    def words(self) -> int:
+        return len(self.parts)
 
 
 class Matcher:
@@ -91,7 +95,7 @@ class Matcher:
             words = [w for w, _, _ in tokens(synonym)]
             if not words:
                 continue
-            name = _Name(entity, value, "".join(words), len(words))
+            name = _Name(entity, value, "".join(words), tuple(words))
             self._exact.setdefault(name.squashed, name)
             self._names.append(name)
         self._max_window = min(
@@ -102,14 +106,22 @@ class Matcher:
     def from_knowledge_base(
         cls, kb: KnowledgeBase, common_words: AbstractSet[str] = frozenset()
     ) -> Matcher:
-        """A matcher for the treatments, concerns and areas of a knowledge base."""
+        """A matcher for the named things of a knowledge base.
+
+        Entity types: ``treatment``, ``concern``, ``area`` and
+        ``other_treatment`` (a treatment the clinic's articles don't cover).
+        """
         vocabulary: List[Tuple[str, str, str]] = []
         for treatment in kb.treatments.values():
             vocabulary += [
                 ("treatment", treatment.id, s)
                 for s in (treatment.name, *treatment.synonyms)
             ]
-        for entity, terms in (("concern", kb.concerns), ("area", kb.areas)):
+        for entity, terms in (
+            ("concern", kb.concerns),
+            ("area", kb.areas),
+            ("other_treatment", kb.not_offered),
+        ):
             for term in terms.values():
                 vocabulary += [
                     (entity, term.id, s) for s in (term.name, *term.synonyms)
@@ -134,15 +146,47 @@ class Matcher:
                 continue
             if len(window) != name.words and not (name.words == 1 and len(window) == 2):
                 continue
+            if (
+                name.words == 1
+                and len(window) == 2
+                and not (
+                    len(window[0]) < len(name.squashed)
+                    and name.squashed.startswith(window[0])
+                )
+            ):
+                continue  # a split name starts with its own first part: "micro ..."
+            if len(window) == name.words > 1 and not self._words_alike(
+                window, name.parts
+            ):
+                continue
             distance = Levenshtein.distance(squashed, name.squashed, score_cutoff=limit)
             if distance <= limit and (best is None or distance < best[1]):
                 best = (name, distance)
         return best
 
+    def _words_alike(self, window: Sequence[str], parts: Sequence[str]) -> bool:
+        """Word by word, a multi-word name's typo bends no ordinary word.
+
+        "skin tightening safe" is not a misspelt "skin tightening laser".
+        """
+        for word, part in zip(window, parts, strict=True):
+            if word == part:
+                continue
+            if word in self._common or word[0] != part[0]:
+                return False
+            limit = max(1, _allowed_typos(len(part))) if len(part) > 3 else 0
+            if Levenshtein.distance(word, part, score_cutoff=limit) > limit:
+                return False
+        return True
+
     def find(self, text: str) -> List[Mention]:
-        """Non-overlapping mentions in ``text``: exact before fuzzy, then longest."""
+        """Non-overlapping mentions in ``text``: longest first, then exact before fuzzy.
+
+        A longer name wins over one inside it ("radiofrequncy microneedling" is
+        RF microneedling, not microneedling).
+        """
         words = tokens(text)
-        candidates: List[Tuple[bool, int, int, int, Mention]] = []
+        candidates: List[Tuple[int, bool, int, int, Mention]] = []
         for i in range(len(words)):
             for size in range(1, self._max_window + 1):
                 if i + size > len(words):
@@ -161,13 +205,30 @@ class Matcher:
                     name.entity, name.value, start, end, text[start:end], distance == 0
                 )
                 candidates.append(
-                    (distance > 0, -(end - start), distance, start, mention)
+                    (-(end - start), distance > 0, distance, start, mention)
                 )
         chosen: List[Mention] = []
         for *_, mention in sorted(candidates, key=lambda c: c[:4]):
             if all(mention.end <= m.start or mention.start >= m.end for m in chosen):
                 chosen.append(mention)
         return sorted(chosen, key=lambda m: m.start)
+
+
+_NEGATION = re.compile(
+    r"(?:\b(?:no|not|never|without|instead\s+of|rather\s+than|other\s+than|"
+    r"alternatives?\s+(?:to|for)|apart\s+from|besides|except|avoid|"
+    r"(?:don'?t|do\s+not|doesn'?t|dont)\s+(?:want|like|need)(?:\s+to\s+\w+)?|"
+    r"(?:scared|afraid)\s+of|hate)\s+(?:\w+\s+)?)$",
+    re.IGNORECASE,
+)
+
+
+def negated(text: str, start: int) -> bool:
+    """Whether the name at ``start`` is ruled out by the words just before it.
+
+    "I don't want Botox", "alternatives to fillers", "without surgery".
+    """
+    return bool(_NEGATION.search(text[max(0, start - 40) : start]))
 
 
 def unique_values(mentions: Iterable[Mention], entity: str) -> List[str]:

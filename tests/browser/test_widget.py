@@ -114,7 +114,9 @@ def test_phone_layout_and_keyboard_only(
         if page.evaluate("document.activeElement.id") == "open-chat":
             break
     page.keyboard.press("Enter")
-    page.wait_for_function(f"document.activeElement.matches({INPUT!r})")
+    # a function, not an expression: Playwright evaluates a polled expression
+    # with eval(), which the page's Content-Security-Policy rightly refuses
+    page.wait_for_function("sel => document.activeElement.matches(sel)", arg=INPUT)
     chat.wait_connected()
     page.keyboard.type("how long is the recovery?")
     before = page.locator(QUICK_REPLIES).count()

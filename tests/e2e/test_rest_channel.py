@@ -129,6 +129,36 @@ def test_every_kind_of_reply(assistant: Assistant, text: str, kind: str) -> None
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hi! does thermage hurt?", ("kb", "thermage", "pain")),
+        ("u do titan here?", ("kb", "infrared_laser", "overview")),
+        ("how much is lip filler with you?", ("out_of_scope", None, None)),
+        ("do you do laser hair removal?", ("out_of_scope", None, None)),
+        ("anything you offer for thinning hair?", ("recommend", None, None)),
+    ],
+    ids=["greeting-then-question", "do-you-offer", "filler", "hair-removal", "concern"],
+)
+def test_what_the_visitor_means_not_the_first_words(
+    assistant: Assistant, text: str, expected: tuple
+) -> None:
+    (answer,) = ask(assistant, new_sender(), text)
+    assert (answer["kind"], answer.get("treatment"), answer.get("topic")) == expected
+
+
+def test_a_treatment_not_offered_is_named_and_the_memory_kept(
+    assistant: Assistant,
+) -> None:
+    sender = new_sender()
+    ask(assistant, sender, "tell me about thermage")
+    (answer,) = ask(assistant, sender, "and do you do botox?")
+    assert answer == {"kind": "out_of_scope"}
+    assert "Botox" in assistant.turn_texts(sender)[0]
+    (after,) = ask(assistant, sender, "ok, does thermage hurt then?")
+    assert (after["treatment"], after["topic"]) == ("thermage", "pain")
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "",

@@ -33,9 +33,14 @@ def tracker_for(
     text: str,
     intent: str,
     entities: Optional[Dict[str, List[str]]] = None,
+    ranking: Optional[List[str]] = None,
     **slots: Any,
 ) -> Tracker:
-    """A tracker whose latest message is ``text`` classified as ``intent``."""
+    """A tracker whose latest message is ``text`` classified as ``intent``.
+
+    ``ranking`` lists the intents the NLU ranked, most likely first (by
+    default only ``intent``).
+    """
     found = [
         {"entity": entity, "value": value, "extractor": "KnowledgeBaseEntityExtractor"}
         for entity, values in (entities or {}).items()
@@ -44,6 +49,10 @@ def tracker_for(
     latest = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.9},
+        "intent_ranking": [
+            {"name": name, "confidence": round(0.9 / (i + 1), 3)}
+            for i, name in enumerate(ranking or [intent])
+        ],
         "entities": found,
     }
     all_slots = {
@@ -377,12 +386,122 @@ async def test_a_single_treatment_comparison_is_remembered(
     assert_content_reply(message)
 
 
-async def test_a_treatment_named_in_a_message_not_understood_is_remembered(
+@pytest.mark.parametrize(
+    ("action", "text", "intent"),
+    [
+        (
+            ActionOutOfScope(),
+            "so thermage, my sister swears by it... ouchy?",
+            "nlu_fallback",
+        ),
+        (ActionOutOfScope(), "thermage: will I be screaming lol", "out_of_scope"),
+        (ActionChitchat(), "hiya! does thermage hurt", "greet"),
+    ],
+    ids=["fallback", "out-of-scope", "greeting"],
+)
+async def test_a_message_naming_a_treatment_gets_its_likeliest_question(
+    action: ReplyAction, text: str, intent: str, domain: Dict[str, Any]
+) -> None:
+    tracker = tracker_for(
+        text,
+        intent,
+        {"treatment": ["thermage"]},
+        ranking=[intent, "ask_pain", "ask_downtime"],
+    )
+    (message,), events = await run_action(action, tracker, domain)
+    assert message["answer"]["kind"] == "kb"
+    assert (message["answer"]["treatment"], message["answer"]["topic"]) == (
+        "thermage",
+        "pain",
+    )
+    assert SlotSet("treatment", "thermage") in events
+    assert_content_reply(message)
+
+
+async def test_thanks_naming_a_treatment_stays_small_talk(
     domain: Dict[str, Any],
 ) -> None:
     tracker = tracker_for(
-        "do you do dermapen", "nlu_fallback", {"treatment": ["microneedling"]}
+        "thanks, thermage sounds great",
+        "thank",
+        {"treatment": ["thermage"]},
+        ranking=["thank", "ask_overview"],
     )
-    (message,), events = await run_action(ActionOutOfScope(), tracker, domain)
-    assert message["answer"] == {"kind": "out_of_scope"}
-    assert events == [SlotSet("treatment", "microneedling")]
+    (message,), events = await run_action(ActionChitchat(), tracker, domain)
+    assert message["answer"] == {"kind": "chitchat"}
+    assert events == []
+
+
+@pytest.mark.parametrize(
+    ("text", "entities", "expected"),
+    [
+        (
+            "is there anything you offer for thinning hair?",
+            {"concern": ["hair_loss"]},
+            {"kind": "recommend", "concern": "hair_loss"},
+        ),
+        (
+            "is Titan something you do here?",
+            {"treatment": ["infrared_laser"]},
+            {"kind": "kb", "treatment": "infrared_laser", "topic": "overview"},
+        ),
+    ],
+    ids=["concern", "one-treatment"],
+)
+async def test_a_list_question_with_a_subject_answers_it(
+    text: str,
+    entities: Dict[str, List[str]],
+    expected: Dict[str, str],
+    domain: Dict[str, Any],
+) -> None:
+    (message,), _ = await run_action(
+        ActionListTreatments(), tracker_for(text, "list_treatments", entities), domain
+    )
+    assert {k: message["answer"][k] for k in expected} == expected
+    assert_content_reply(message)
+
+
+@pytest.mark.parametrize(
+    ("action", "intent", "kind"),
+    [
+        (ActionAnswerQuestion(), "ask_cost", "out_of_scope"),
+        (ActionListTreatments(), "list_treatments", "out_of_scope"),
+        (ActionHandoff(), "handoff", "handoff"),
+    ],
+)
+async def test_a_treatment_not_offered_is_named_honestly(
+    action: ReplyAction,
+    intent: str,
+    kind: str,
+    kb: KnowledgeBase,
+    domain: Dict[str, Any],
+) -> None:
+    tracker = tracker_for(
+        "how much is lip filler?",
+        intent,
+        {"other_treatment": ["fillers"]},
+        treatment="thermage",
+    )
+    (message,), events = await run_action(action, tracker, domain)
+    assert message["answer"] == {"kind": kind}
+    if kind == "out_of_scope":
+        assert message["response"] == "utter_not_offered"
+        assert kb.not_offered["fillers"].name in message["text"]
+        assert get_settings().clinic.phone in message["text"]
+        assert "{" not in message["text"]
+    assert events == []
+
+
+async def test_a_treatment_ruled_out_is_not_the_question(
+    domain: Dict[str, Any],
+) -> None:
+    text = "I really don't want botox, what can you do for my wrinkles?"
+    found = [
+        {"entity": "other_treatment", "value": "botox", "start": text.index("botox")},
+        {"entity": "concern", "value": "wrinkles", "start": text.index("wrinkles")},
+    ]
+    tracker = tracker_for(text, "ask_recommendation")
+    tracker.latest_message["entities"] = found
+    (message,), _ = await run_action(ActionAnswerQuestion(), tracker, domain)
+    assert message["answer"]["kind"] == "recommend"
+    assert message["answer"]["concern"] == "wrinkles"

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import pytest
 
 from actions.contract import TREATMENT_IDS
-from actions.planning import Plan, Turn, plan_question, safety_plan, topic_of_intent
+from actions.planning import (
+    Plan,
+    Turn,
+    not_offered_plan,
+    plan_chitchat,
+    plan_list,
+    plan_out_of_scope,
+    plan_question,
+    safety_plan,
+    topic_of_intent,
+)
 from actions.safety import Severity
 
 
@@ -130,3 +142,118 @@ def test_safety_plan_trusts_the_nlu() -> None:
     )
     assert plan is not None and plan.severity is Severity.PROBLEM
     assert safety_plan(Turn("ask_pain", text="does it hurt?")) is None
+
+
+@pytest.mark.parametrize(
+    ("turn", "expected"),
+    [
+        (Turn("list_treatments"), Plan("list", treatments=TREATMENT_IDS)),
+        (
+            Turn("list_treatments", concerns=("hair_loss",)),
+            Plan("recommend", "concerns", concern="hair_loss"),
+        ),
+        (
+            Turn("list_treatments", treatments=("infrared_laser",)),
+            Plan("kb", "overview", ("infrared_laser",)),
+        ),
+        (
+            Turn("list_treatments", treatments=("thermage", "mesotherapy")),
+            Plan("list", treatments=TREATMENT_IDS),
+        ),
+    ],
+    ids=["plain", "concern", "one-treatment", "two-treatments"],
+)
+def test_plan_list(turn: Turn, expected: Plan) -> None:
+    plan = plan_list(turn)
+    assert (plan.kind, plan.topic, plan.treatments, plan.concern) == (
+        expected.kind,
+        expected.topic,
+        expected.treatments,
+        expected.concern,
+    )
+
+
+@pytest.mark.parametrize(
+    ("turn", "expected"),
+    [
+        (Turn("greet"), ("chitchat", None, ())),
+        (Turn("thank", treatments=("thermage",)), ("chitchat", None, ())),
+        (
+            Turn("greet", treatments=("thermage",), ranking=("greet", "ask_pain")),
+            ("kb", "pain", ("thermage",)),
+        ),
+        (
+            Turn("greet", treatments=("thermage",), ranking=("greet", "thank")),
+            ("kb", "overview", ("thermage",)),
+        ),
+        (
+            Turn(
+                "greet",
+                treatments=("thermage",),
+                ranking=("greet", "list_treatments", "ask_cost"),
+            ),
+            ("kb", "overview", ("thermage",)),
+        ),
+    ],
+    ids=[
+        "greeting",
+        "thanks-naming-one",
+        "greeting-then-question",
+        "no-question",
+        "greeting-do-you-offer",
+    ],
+)
+def test_plan_chitchat(turn: Turn, expected: tuple) -> None:
+    plan = plan_chitchat(turn)
+    assert (plan.kind, plan.topic, plan.treatments) == expected
+
+
+@pytest.mark.parametrize(
+    ("turn", "expected"),
+    [
+        (Turn("out_of_scope"), ("out_of_scope", None, ())),
+        (
+            Turn(
+                "nlu_fallback",
+                treatments=("infrared_laser",),
+                ranking=("out_of_scope", "ask_overview"),
+            ),
+            ("kb", "overview", ("infrared_laser",)),
+        ),
+        (
+            Turn(
+                "out_of_scope",
+                treatments=("mesotherapy",),
+                ranking=("out_of_scope", "ask_sessions"),
+                remembered="thermage",
+            ),
+            ("kb", "sessions", ("mesotherapy",)),
+        ),
+    ],
+    ids=["unrelated", "fallback-naming-one", "out-of-scope-naming-one"],
+)
+def test_plan_out_of_scope(turn: Turn, expected: tuple) -> None:
+    plan = plan_out_of_scope(turn)
+    assert (plan.kind, plan.topic, plan.treatments) == expected
+
+
+@pytest.mark.parametrize(
+    ("turn", "expected"),
+    [
+        (Turn("ask_overview", others=("botox",)), Plan("out_of_scope", other="botox")),
+        (
+            Turn("ask_cost", others=("fillers",), remembered="thermage"),
+            Plan("out_of_scope", other="fillers"),
+        ),
+        (Turn("ask_comparison", treatments=("thermage",), others=("surgery",)), None),
+        (Turn("ask_pain", treatments=("thermage",)), None),
+    ],
+    ids=["botox", "filler-after-thermage", "thermage-vs-facelift", "no-other"],
+)
+def test_not_offered_plan(turn: Turn, expected: Optional[Plan]) -> None:
+    plan = not_offered_plan(turn)
+    if expected is None:
+        assert plan is None
+    else:
+        assert plan is not None
+        assert (plan.kind, plan.other) == (expected.kind, expected.other)

@@ -7,7 +7,7 @@ from typing import List
 import pytest
 
 from actions.knowledge_base import KnowledgeBase
-from actions.text_matching import Matcher, unique_values
+from actions.text_matching import Matcher, negated, unique_values
 from components.kb_entity_extractor import english_words
 
 
@@ -38,6 +38,12 @@ def matcher(kb: KnowledgeBase) -> Matcher:
             ["infrared_laser", "laser_skin_tightening"],
         ),
         ("is laser tightening safe", ["laser_skin_tightening"]),
+        ("radiofrequncy microneedling downtime", ["rf_microneedling"]),
+        ("lazer skin tightning cost", ["laser_skin_tightening"]),
+        ("is IR skin tightening safe", ["infrared_laser"]),
+        ("is skin tightening safe", []),
+        ("thermage or microneedling", ["thermage", "microneedling"]),
+        ("laser hair removal for legs", []),
         ("I'll do it later", []),
         ("I'm needing some advice", []),
         ("what is the weather", []),
@@ -65,3 +71,36 @@ def test_huge_text_is_bounded(matcher: Matcher) -> None:
     assert (
         unique_values(matcher.find("word " * 200_000 + "thermage"), "treatment") == []
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "others", "treatments"),
+    [
+        ("do you do botox?", ["botox"], []),
+        ("laser hair removal for legs how much", ["laser_hair_removal"], []),
+        ("lip filler prices", ["fillers"], []),
+        ("is thermage better than a facelift", ["surgery"], ["thermage"]),
+        ("I feel great after my facial", [], []),
+    ],
+)
+def test_treatments_not_offered(
+    matcher: Matcher, text: str, others: List[str], treatments: List[str]
+) -> None:
+    mentions = matcher.find(text)
+    assert unique_values(mentions, "other_treatment") == others
+    assert unique_values(mentions, "treatment") == treatments
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "expected"),
+    [
+        ("I really don't want botox, what are my options?", "botox", True),
+        ("any alternatives to fillers?", "fillers", True),
+        ("tighter skin without surgery", "surgery", True),
+        ("something instead of a facelift", "facelift", True),
+        ("do you do botox", "botox", False),
+        ("how much is botox", "botox", False),
+    ],
+)
+def test_negated_names(text: str, name: str, expected: bool) -> None:
+    assert negated(text, text.index(name)) is expected

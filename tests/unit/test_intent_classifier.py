@@ -1,0 +1,194 @@
+"""The linear intent classifier, trained and reloaded through Rasa's own storage.
+
+A small real pipeline (Rasa's whitespace tokenizer and count vectorizers, the
+project's sentence featurizer) feeds it, as ``config.yml`` does at full size.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List
+
+import numpy as np
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+    CountVectorsFeaturizer,
+)
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.linear_model import LogisticRegression
+
+from components.intent_classifier import LinearIntentClassifier
+from components.sentence_featurizer import SentenceEmbeddingFeaturizer
+
+EXAMPLES = {
+    "ask_pain": [
+        "does it hurt",
+        "is microneedling painful",
+        "will thermage be sore",
+        "do you numb the skin first",
+    ],
+    "ask_cost": [
+        "how much is it",
+        "what does thermage cost",
+        "price of meso",
+        "is it covered by insurance",
+    ],
+    "greet": ["hi", "hello there", "good morning", "hey"],
+}
+
+
+class Pipeline:
+    """Tokenizer and featurizers, trained once on the examples."""
+
+    def __init__(self, storage: LocalModelStorage) -> None:
+        context = ExecutionContext(GraphSchema({}), node_name="test")
+        self.tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+        self.featurizers = [
+            CountVectorsFeaturizer.create(
+                {**CountVectorsFeaturizer.get_default_config(), **config},
+                storage,
+                Resource(f"counts_{i}"),
+                ExecutionContext(GraphSchema({}), node_name=f"counts_{i}"),
+            )
+            for i, config in enumerate(
+                [{}, {"analyzer": "char_wb", "min_ngram": 2, "max_ngram": 4}]
+            )
+        ]
+        self.embeddings = SentenceEmbeddingFeaturizer.create(
+            SentenceEmbeddingFeaturizer.get_default_config(),
+            storage,
+            Resource("embeddings"),
+            context,
+        )
+
+    def train(self, data: TrainingData) -> None:
+        self.tokenizer.process_training_data(data)
+        for featurizer in self.featurizers:
+            featurizer.train(data)
+            featurizer.process_training_data(data)
+        self.embeddings.process_training_data(data)
+
+    def messages(self, texts: List[str]) -> List[Message]:
+        messages = [Message(data={"text": t}) for t in texts]
+        self.tokenizer.process(messages)
+        for featurizer in self.featurizers:
+            featurizer.process(messages)
+        self.embeddings.process(messages)
+        return messages
+
+
+@pytest.fixture(scope="module")
+def trained(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Pipeline, LinearIntentClassifier, LocalModelStorage, TrainingData]:
+    storage = LocalModelStorage(Path(tmp_path_factory.mktemp("model")))
+    data = TrainingData(
+        [
+            Message(data={"text": text, "intent": intent})
+            for intent, texts in EXAMPLES.items()
+            for text in texts
+        ]
+    )
+    pipeline = Pipeline(storage)
+    pipeline.train(data)
+    classifier = LinearIntentClassifier.create(
+        LinearIntentClassifier.get_default_config(),
+        storage,
+        Resource("classifier"),
+        ExecutionContext(GraphSchema({}), node_name="classifier"),
+    )
+    classifier.train(data)
+    return pipeline, classifier, storage, data
+
+
+def _reload(storage: LocalModelStorage) -> LinearIntentClassifier:
+    return LinearIntentClassifier.load(
+        LinearIntentClassifier.get_default_config(),
+        storage,
+        Resource("classifier"),
+        ExecutionContext(GraphSchema({}), node_name="classifier"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("is it ouchy?", "ask_pain"),
+        ("how painful is morpheus8", "ask_pain"),
+        ("what's the price", "ask_cost"),
+        ("hiya", "greet"),
+    ],
+)
+def test_reloaded_classifier_understands_new_wording(
+    trained: tuple, text: str, intent: str
+) -> None:
+    pipeline, _, storage, _ = trained
+    (message,) = _reload(storage).process(pipeline.messages([text]))
+    ranking = message.get("intent_ranking")
+    assert message.get("intent")["name"] == intent
+    assert [r["confidence"] for r in ranking] == sorted(
+        (r["confidence"] for r in ranking), reverse=True
+    )
+    assert sum(r["confidence"] for r in ranking) == pytest.approx(1.0)
+    assert {r["name"] for r in ranking} == set(EXAMPLES)
+
+
+def test_numpy_prediction_equals_scikit_learn(trained: tuple) -> None:
+    pipeline, classifier, storage, data = trained
+    examples = data.intent_examples
+    features = classifier._matrix(examples, classifier.model["idf"])
+    reference = LogisticRegression(
+        C=classifier.config["C"],
+        max_iter=classifier.config["max_iter"],
+        random_state=classifier.config["random_seed"],
+    ).fit(features, [e.get("intent") for e in examples])
+    messages = pipeline.messages(["does it sting", "cost?", "yo"])
+    expected = reference.predict_proba(
+        classifier._matrix(messages, classifier.model["idf"])
+    )
+    np.testing.assert_allclose(
+        _reload(storage).probabilities(messages), expected, atol=1e-6
+    )
+
+
+def test_stored_model_is_plain_arrays(trained: tuple) -> None:
+    _, _, storage, _ = trained
+    with storage.read_from(Resource("classifier")) as directory:
+        assert sorted(p.name for p in directory.iterdir()) == [
+            "model.json",
+            "model.npz",
+        ]
+        with np.load(directory / "model.npz", allow_pickle=False) as arrays:
+            assert arrays["coef"].shape[0] == len(EXAMPLES)
+
+
+def test_untrained_classifier_leaves_messages_alone(tmp_path: Path) -> None:
+    classifier = LinearIntentClassifier.load(
+        LinearIntentClassifier.get_default_config(),
+        LocalModelStorage(tmp_path),
+        Resource("nothing"),
+        ExecutionContext(GraphSchema({}), node_name="nothing"),
+    )
+    (message,) = classifier.process([Message(data={"text": "hello"})])
+    assert message.get("intent") is None
+
+
+def test_features_from_other_featurizers_are_refused(trained: tuple) -> None:
+    pipeline, classifier, _, _ = trained
+    message = pipeline.messages(["does it hurt"])[0]
+    message.features = [f for f in message.features if not f.is_sparse()]
+    with pytest.raises(ValueError, match="sparse featurizers"):
+        classifier.process([message])
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_empty_text_gets_no_intent(trained: tuple, text: str) -> None:
+    pipeline, classifier, _, _ = trained
+    (message,) = classifier.process(pipeline.messages([text]))
+    assert message.get("intent") == {"name": None, "confidence": 0.0}
+    assert message.get("intent_ranking") == []

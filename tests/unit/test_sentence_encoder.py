@@ -1,0 +1,103 @@
+"""The numpy MiniLM encoder gives what the reference implementation gives.
+
+``fixtures/minilm_reference.json`` holds token ids from Hugging Face
+``tokenizers`` and sentence embeddings from ``sentence-transformers`` (versions
+in its ``generated_by``), computed once from the same model files outside this
+project (it needs torch, which the project does not install).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Dict
+
+import numpy as np
+import pytest
+
+from components.sentence_encoder import (
+    MAX_CHARS,
+    EncoderError,
+    SentenceEncoder,
+)
+
+REFERENCE: Dict[str, Any] = json.loads(
+    (Path(__file__).parent / "fixtures" / "minilm_reference.json").read_text()
+)
+
+
+@pytest.fixture(scope="module")
+def encoder() -> SentenceEncoder:
+    return SentenceEncoder.load()
+
+
+@pytest.mark.parametrize(
+    "case", REFERENCE["token_ids"], ids=lambda c: repr(c["text"][:24])
+)
+def test_tokenizer_matches_the_reference(
+    encoder: SentenceEncoder, case: Dict[str, Any]
+) -> None:
+    assert [p.id for p in encoder.tokenizer.tokenize(case["text"])] == case["ids"]
+
+
+@pytest.mark.parametrize(
+    "case", REFERENCE["embeddings"], ids=lambda c: repr(c["text"][:24])
+)
+def test_sentence_embedding_matches_the_reference(
+    encoder: SentenceEncoder, case: Dict[str, Any]
+) -> None:
+    vector = encoder.encode(case["text"]).sentence
+    np.testing.assert_allclose(vector, case["vector"], atol=1e-5)
+    assert np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_paraphrases_are_closer_than_unrelated_questions(
+    encoder: SentenceEncoder,
+) -> None:
+    def sim(a: str, b: str) -> float:
+        return float(encoder.encode(a).sentence @ encoder.encode(b).sentence)
+
+    assert sim("does it hurt?", "is it painful") > sim("does it hurt?", "how much")
+    assert sim("how long is recovery", "when can I go back to work") > sim(
+        "how long is recovery", "what is the weather like"
+    )
+
+
+def test_pieces_keep_their_place_in_the_original_text(
+    encoder: SentenceEncoder,
+) -> None:
+    text = "Héllo, micro-needling?"
+    pieces = encoder.tokenizer.tokenize(text)
+    assert text[pieces[0].start : pieces[0].end] == "Héllo"
+    assert "".join(text[p.start : p.end] for p in pieces) == "Héllo,micro-needling?"
+
+
+def test_token_vectors_follow_the_given_tokens(encoder: SentenceEncoder) -> None:
+    text = "does microneedling hurt"
+    encoding = encoder.encode(text)
+    vectors = encoder.token_vectors(encoding, [(0, 4), (5, 18), (19, 23), (30, 35)])
+    assert vectors.shape == (4, encoder.dimensions)
+    # "microneedling" is three pieces: its vector is their mean
+    np.testing.assert_allclose(
+        vectors[1], encoding.piece_vectors[1:4].mean(axis=0), rtol=1e-6
+    )
+    # a span no piece covers gets the sentence embedding
+    np.testing.assert_allclose(vectors[3], encoding.sentence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "\x00\x01\x02", "🙂" * 50, "word " * 50_000],
+    ids=["empty", "blank", "control", "emoji", "huge"],
+)
+def test_any_text_gets_a_vector(encoder: SentenceEncoder, text: str) -> None:
+    encoding = encoder.encode(text)
+    assert encoding.sentence.shape == (encoder.dimensions,)
+    assert np.isfinite(encoding.sentence).all()
+    assert len(encoding.pieces) <= encoder.max_positions - 2
+    assert all(p.end <= MAX_CHARS for p in encoding.pieces)
+
+
+def test_missing_model_files_are_named(tmp_path: Path) -> None:
+    with pytest.raises(EncoderError, match=str(tmp_path)):
+        SentenceEncoder.load(tmp_path)
