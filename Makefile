@@ -71,10 +71,12 @@ test: install browser train validate lint test-conversations ## every test (what
 	$(BIN)/python -m pytest
 
 grade: install train ## start the assistant and grade it on the held-out questions
-	$(BIN)/python -m benchmarks.grade_heldout tests/heldout/test.yml --show-misses
+	$(BIN)/python -m benchmarks.grade_heldout tests/heldout/test.yml \
+	  tests/heldout/test_visitors.yml --show-misses
 
 benchmark: install train ## print NLU accuracy on the held-out questions
 	$(BIN)/python -m benchmarks.nlu_accuracy --data tests/heldout/test.yml
+	$(BIN)/python -m benchmarks.nlu_accuracy --data tests/heldout/test_visitors.yml
 
 report: ## what visitors asked: a report for staff from var/conversations.db
 	$(BIN)/python scripts/report.py

@@ -4,7 +4,8 @@ The same grading as the held-out evaluation (../shared/tools/grade.py), run on
 one of this repository's held-out files, with the servers started and stopped
 for you.
 
-usage: python -m benchmarks.grade_heldout [tests/heldout/dev.yml] [--show-misses]
+usage: python -m benchmarks.grade_heldout [FILE ...] [--show-misses]
+       (default: tests/heldout/dev.yml; several files share one server start)
 """
 
 from __future__ import annotations
@@ -23,20 +24,23 @@ def main() -> None:
     """Command line entry point."""
     parser = argparse.ArgumentParser()
     parser.add_argument(
-        "questions", type=Path, nargs="?", default=Path("tests/heldout/dev.yml")
+        "questions", type=Path, nargs="*", default=[Path("tests/heldout/dev.yml")]
     )
     parser.add_argument("--show-misses", action="store_true")
     args = parser.parse_args()
     grader = load_grader()
-    items = yaml.safe_load(args.questions.read_text())
     with (
         tempfile.TemporaryDirectory() as workdir,
         running_assistant(Path(workdir)) as assistant,
     ):
         print(f"servers ready in {assistant.startup_seconds:.1f} s")
-        grader.grade(
-            grader.Bot(assistant.rasa_url, assistant.token), items, args.show_misses
-        )
+        for questions in args.questions:
+            print(f"\n== {questions}")
+            grader.grade(
+                grader.Bot(assistant.rasa_url, assistant.token),
+                yaml.safe_load(questions.read_text()),
+                args.show_misses,
+            )
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 Reads the SQLite tracker store the assistant writes (endpoints.yml,
 ``var/conversations.db``) and prints how many conversations there were, which
 treatments and topics were asked about, and, most useful for improving the
-knowledge base, the questions it could not answer from the articles and the
-messages it did not understand.
+knowledge base, the questions it could not answer from the articles, the
+treatments visitors asked for that the articles don't cover (``not_offered``)
+and the messages it did not understand.
 
 usage: python scripts/report.py [--db var/conversations.db] [--days 30]
 """
@@ -20,11 +21,21 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
-Turn = Tuple[str, str, List[Dict[str, Any]]]
+Turn = Tuple[str, str, List[Dict[str, Any]], List[str]]
+
+
+def _not_offered(event: Dict[str, Any]) -> List[str]:
+    """The treatments not offered that the NLU found in a visitor's message."""
+    entities = (event.get("parse_data") or {}).get("entities") or []
+    return [
+        str(e.get("value"))
+        for e in entities
+        if isinstance(e, dict) and e.get("entity") == "other_treatment"
+    ]
 
 
 def turns(db: Path, since: float) -> Iterator[Turn]:
-    """(sender, visitor text, answers) for each visitor message since ``since``."""
+    """(sender, text, answers, treatments not offered) per visitor message."""
     connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     rows = connection.execute(
         "SELECT sender_id, type_name, data FROM events "
@@ -37,7 +48,7 @@ def turns(db: Path, since: float) -> Iterator[Turn]:
         if kind == "user":
             if current:
                 yield current
-            current = (sender, event.get("text") or "", [])
+            current = (sender, event.get("text") or "", [], _not_offered(event))
         elif current and current[0] == sender:
             answer = (event.get("metadata") or {}).get("answer")
             if answer:
@@ -54,13 +65,15 @@ def report(db: Path, days: float, limit: int = 15) -> str:
     topics: Counter = Counter()
     uncovered: Counter = Counter()
     not_understood: Counter = Counter()
+    not_offered: Counter = Counter()
     senders = set()
     total = 0
-    for sender, text, answers in turns(db, time.time() - days * 86400):
+    for sender, text, answers, others in turns(db, time.time() - days * 86400):
         if text.startswith("/"):
             continue  # a button press, counted with its answer below
         total += 1
         senders.add(sender)
+        not_offered.update(others)
         for answer in answers:
             kinds[answer["kind"]] += 1
             for treatment in answer.get("treatments") or [answer.get("treatment")]:
@@ -85,6 +98,10 @@ def report(db: Path, days: float, limit: int = 15) -> str:
         + section(
             "Asked, but not covered by the articles (add to the knowledge base?)",
             uncovered,
+        )
+        + section(
+            "Treatments asked for that the articles don't cover (not_offered)",
+            not_offered,
         )
         + section("Not understood or out of scope", not_understood)
     )

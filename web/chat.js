@@ -72,20 +72,31 @@
     }
   });
 
-  // "Ask our assistant" on the page opens the chat.
-  document.getElementById("open-chat").addEventListener("click", function () {
-    var launcher = mount.querySelector(".rw-launcher");
-    if (launcher && !mount.querySelector(".rw-conversation-container")) {
-      launcher.click();
-    }
-    var input = mount.querySelector(".rw-new-message");
-    if (input) {
-      input.focus();
-    } else {
+  // "Ask our assistant" on the page opens the chat and puts the cursor in the
+  // question field. The widget mounts its launcher, renders the field after
+  // opening and enables it once connected, each a moment later (longer on a busy
+  // phone): each step is retried every 50 ms (up to 2 s to open, 10 s to
+  // connect), then given up quietly.
+  function whenReady(selector, then, triesLeft) {
+    var element = mount.querySelector(selector);
+    if (element) {
+      then(element);
+    } else if (triesLeft > 0) {
       window.setTimeout(function () {
-        var later = mount.querySelector(".rw-new-message");
-        if (later) later.focus();
+        whenReady(selector, then, triesLeft - 1);
       }, 50);
     }
+  }
+  document.getElementById("open-chat").addEventListener("click", function () {
+    whenReady(".rw-launcher, .rw-conversation-container", function () {
+      var launcher = mount.querySelector(".rw-launcher");
+      if (launcher && !mount.querySelector(".rw-conversation-container")) {
+        launcher.click();
+      }
+      // the field stays disabled until the widget is connected: focus it then
+      whenReady(".rw-new-message:not([disabled])", function (input) {
+        input.focus();
+      }, 200);
+    }, 40);
   });
 })();

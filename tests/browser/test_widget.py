@@ -113,6 +113,7 @@ def test_phone_layout_and_keyboard_only(
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.id") == "open-chat":
             break
+    assert page.evaluate("document.activeElement.id") == "open-chat"
     page.keyboard.press("Enter")
     # a function, not an expression: Playwright evaluates a polled expression
     # with eval(), which the page's Content-Security-Policy rightly refuses
