@@ -14,7 +14,7 @@ import json
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, Set, Tuple
@@ -44,6 +44,8 @@ class Call:
 
     method: str
     params: Dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+    """When the stand-in received it (``time.monotonic()``)."""
 
     @property
     def chat_id(self) -> int | None:

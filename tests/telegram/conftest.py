@@ -10,11 +10,12 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import statistics
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, Dict, Iterator, Tuple
+from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 
@@ -23,6 +24,9 @@ from tests.telegram.bot_api import BOT_NAME, TOKEN, BotApi
 
 SECRET = "test-secret_0123456789"
 WEBHOOK_URL = "https://clinic.example/webhooks/telegram/webhook"
+# Update posted -> first sendMessage received by the stand-in, per question
+# (printed at the end of the run, never asserted).
+REPLY_TIMES_MS: List[float] = []
 TELEGRAM_VARIABLES = (
     "TELEGRAM_ACCESS_TOKEN",
     "TELEGRAM_BOT_NAME",
@@ -35,8 +39,9 @@ TELEGRAM_VARIABLES = (
 class TelegramClient:
     """Posts real-shaped Telegram updates to the assistant's webhook."""
 
-    def __init__(self, assistant: Assistant) -> None:
+    def __init__(self, assistant: Assistant, bot_api: BotApi | None = None) -> None:
         self.assistant = assistant
+        self.bot_api = bot_api
         self.url = f"{assistant.rasa_url}/webhooks/telegram/webhook"
         self._update_ids = itertools.count(random.randint(10**8, 9 * 10**8))
         self._chat_ids = itertools.count(random.randint(10**8, 9 * 10**8), 17)
@@ -87,7 +92,18 @@ class TelegramClient:
         return message
 
     def say(self, chat_id: int, text: str) -> Tuple[int, Any]:
-        return self.post(self.update("message", self.message(chat_id, text)))
+        """Post a text message; records how long until the first reply was sent."""
+        started = time.monotonic()
+        result = self.post(self.update("message", self.message(chat_id, text)))
+        if self.bot_api is not None:
+            replies = [
+                c.at
+                for c in self.bot_api.calls("sendMessage", chat_id)
+                if c.at > started
+            ]
+            if replies:
+                REPLY_TIMES_MS.append(1000 * (min(replies) - started))
+        return result
 
     def press(
         self, chat_id: int, bot_message: Dict[str, Any], data: str
@@ -138,5 +154,17 @@ def telegram_assistant(
 
 
 @pytest.fixture(scope="module")
-def telegram(telegram_assistant: Assistant) -> TelegramClient:
-    return TelegramClient(telegram_assistant)
+def telegram(telegram_assistant: Assistant, bot_api: BotApi) -> TelegramClient:
+    return TelegramClient(telegram_assistant, bot_api)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the reply times measured against the Bot API stand-in."""
+    if not REPLY_TIMES_MS:
+        return
+    times = sorted(REPLY_TIMES_MS)
+    terminalreporter.write_sep("-", "Telegram: update posted -> reply sent")
+    terminalreporter.write_line(
+        f"{len(times)} replies: median {statistics.median(times):.0f} ms, "
+        f"min {times[0]:.0f} ms, max {times[-1]:.0f} ms"
+    )
