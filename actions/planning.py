@@ -14,8 +14,6 @@ from typing import Optional, Tuple
 from actions import safety
 from actions.contract import TOPIC_IDS, TREATMENT_IDS
 
-CHITCHAT_INTENTS = ("greet", "goodbye", "thank", "bot_challenge")
-OUT_OF_SCOPE_INTENTS = ("out_of_scope", "nlu_fallback")
 # answered by plan_question besides the ask_<topic> intents
 QUESTION_INTENTS = ("inform_treatment", "ask_recommendation")
 TOPIC_INTENT_PREFIX = "ask_"
