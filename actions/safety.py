@@ -52,7 +52,6 @@ _SYMPTOM = _words(
     r"hives",
     r"allergic",
     r"(?:very |really |badly |so )?swollen",
-    r"swelling (?:is )?(?:getting|gets|got) worse",
     r"(?:severe|unbearable|excruciating|terrible|throbbing) pain",
     r"(?:still|really|very) (?:hurts|painful|sore)",
     r"(?:still|lots? of|a lot of|so much|constant) (?:pain|hurting|soreness)",
@@ -71,15 +70,15 @@ _SYMPTOM = _words(
     r"(?:huge|big|hard|painful) (?:bruis|lump|bump|knot)",
 )
 
-# Worse instead of better, told as it happens: a problem whatever the symptom.
+# Worse instead of better, told as it happens ("the swelling keeps getting bigger"),
 _WORSENING = _words(
     r"(?:getting|gets|got|keeps? getting|is getting) (?:bigger|worse|larger|redder)",
     r"(?:is|are|keeps?) spreading",
     r"(?:not|isn'?t|won'?t|hasn'?t|haven'?t|doesn'?t|never) (?:going|gone|go|gotten|"
     r"getting|get) (?:down|away|better)",
 )
-# ... of a sign of the body's reaction, not of an ageing concern ("my wrinkles
-# are getting worse" is a question about treatments, not a report).
+# is a report when it is about a sign of the body's reaction (or follows a
+# treatment): "my wrinkles are getting worse" is a question, not a report.
 _SIGN = _words(
     r"swell",
     r"bruis",

@@ -144,32 +144,29 @@ class Matcher:
                 continue
             if name.squashed[0] != squashed[0]:
                 continue
-            if len(window) != name.words and not (name.words == 1 and len(window) == 2):
-                continue
-            if (
-                name.words == 1
-                and len(window) == 2
-                and not (
-                    len(window[0]) < len(name.squashed)
-                    and name.squashed.startswith(window[0])
-                )
-            ):
-                continue  # a split name starts with its own first part: "micro ..."
-            if len(window) == name.words > 1 and not self._words_alike(
-                window, name.parts
-            ):
+            if not self._shape_fits(window, name):
                 continue
             distance = Levenshtein.distance(squashed, name.squashed, score_cutoff=limit)
             if distance <= limit and (best is None or distance < best[1]):
                 best = (name, distance)
         return best
 
-    def _words_alike(self, window: Sequence[str], parts: Sequence[str]) -> bool:
-        """Word by word, a multi-word name's typo bends no ordinary word.
+    def _shape_fits(self, window: Sequence[str], name: _Name) -> bool:
+        """Whether the window's words may be a misspelling of the name's words.
 
-        "skin tightening safe" is not a misspelt "skin tightening laser".
+        A one-word name may be split in two, starting with its own first part
+        ("micro needeling"); otherwise the words pair up one to one, and no
+        ordinary word is bent into a name's word ("skin tightening safe" is not
+        a misspelt "skin tightening laser").
         """
-        for word, part in zip(window, parts, strict=True):
+        if name.words == 1 and len(window) == 2:
+            first = window[0]
+            return len(first) < len(name.squashed) and name.squashed.startswith(first)
+        if len(window) != name.words:
+            return False
+        if name.words == 1:
+            return True
+        for word, part in zip(window, name.parts, strict=True):
             if word == part:
                 continue
             if word in self._common or word[0] != part[0]:

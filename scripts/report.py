@@ -4,7 +4,7 @@ Reads the SQLite tracker store the assistant writes (endpoints.yml,
 ``var/conversations.db``) and prints how many conversations there were, which
 treatments and topics were asked about, and, most useful for improving the
 knowledge base, the questions it could not answer from the articles, the
-treatments visitors asked for that the articles don't cover (``not_offered``)
+treatments visitors named that the articles don't cover (``not_offered``)
 and the messages it did not understand.
 
 usage: python scripts/report.py [--db var/conversations.db] [--days 30]
@@ -100,7 +100,7 @@ def report(db: Path, days: float, limit: int = 15) -> str:
             uncovered,
         )
         + section(
-            "Treatments asked for that the articles don't cover (not_offered)",
+            "Treatments named that the articles don't cover (not_offered)",
             not_offered,
         )
         + section("Not understood or out of scope", not_understood)
