@@ -12,8 +12,8 @@ import sys
 from rasa_sdk.__main__ import main_from_args
 from rasa_sdk.endpoint import create_argument_parser
 
-from actions.knowledge_base import KnowledgeBaseError, load_knowledge_base
-from actions.settings import get_settings
+from medspa.knowledge_base import KnowledgeBaseError, load_knowledge_base
+from medspa.settings import get_settings
 
 
 def main(argv: list) -> int:

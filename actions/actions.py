@@ -13,10 +13,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import Composer, Wording
-from actions.contract import TOPIC_IDS, TREATMENT_IDS
-from actions.knowledge_base import KnowledgeBase, KnowledgeBaseCache
-from actions.planning import (
+from medspa.answers import Composer, Wording
+from medspa.contract import TOPIC_IDS, TREATMENT_IDS
+from medspa.knowledge_base import KnowledgeBase, KnowledgeBaseCache
+from medspa.planning import (
     Plan,
     Turn,
     not_offered_plan,
@@ -26,8 +26,8 @@ from actions.planning import (
     plan_question,
     safety_plan,
 )
-from actions.settings import get_settings
-from actions.text_matching import negated
+from medspa.settings import get_settings
+from medspa.text_matching import negated
 
 logger = logging.getLogger(__name__)
 

@@ -3,13 +3,11 @@
 It reads the knowledge base's synonyms when the model is loaded, so adding a
 brand name or a spelling to ``knowledge/treatments.yml`` needs a restart of
 the Rasa server, not a retraining. Matching (typos included) is done by
-:mod:`actions.text_matching`, shared with the action server's tests.
+:mod:`medspa.text_matching`, shared with the action server's tests.
 """
 
 from __future__ import annotations
 
-import gzip
-import json
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -22,18 +20,8 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.knowledge_base import load_knowledge_base
-from actions.text_matching import Matcher
-
-
-def english_words() -> frozenset:
-    """Ordinary English word forms: spaCy's English lemma lookup table."""
-    import spacy_lookups_data
-
-    path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz"
-    with gzip.open(path, "rt", encoding="utf-8") as table:
-        forms = json.load(table)
-    return frozenset(w.lower() for pair in forms.items() for w in pair if w.isalpha())
+from medspa.knowledge_base import load_knowledge_base
+from medspa.text_matching import Matcher, english_words
 
 
 @DefaultV1Recipe.register(

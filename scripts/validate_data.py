@@ -27,10 +27,11 @@ _RESPONSE_NAME = re.compile(r"[\"'](utter_\w+)[\"']")
 
 
 def responses_sent_by_actions() -> Set[str]:
-    """Response names written in the action server's code."""
+    """Response names written in the code that composes replies (core and actions)."""
     names: Set[str] = set()
-    for path in (PROJECT_DIR / "actions").glob("*.py"):
-        names.update(_RESPONSE_NAME.findall(path.read_text()))
+    for package in ("actions", "medspa"):
+        for path in (PROJECT_DIR / package).glob("*.py"):
+            names.update(_RESPONSE_NAME.findall(path.read_text()))
     return names
 
 

@@ -8,7 +8,7 @@ from typing import Any, Dict, Iterator
 import pytest
 import yaml
 
-from actions.knowledge_base import KnowledgeBase, load_knowledge_base
+from medspa.knowledge_base import KnowledgeBase, load_knowledge_base
 from tests.support.servers import PROJECT_DIR, Assistant, running_assistant
 
 SEEDS_DIR = PROJECT_DIR.parent / "shared" / "seeds"

@@ -18,7 +18,7 @@ import socketio
 import yaml
 from playwright.sync_api import Browser, BrowserContext
 
-from actions.knowledge_base import KnowledgeBase
+from medspa.knowledge_base import KnowledgeBase
 from tests.browser.widget import (
     ANSWER_TIMES_MS,
     DISCONNECTED,

@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from actions.contract import CONTENT_KINDS, TREATMENT_IDS
+from medspa.contract import CONTENT_KINDS, TREATMENT_IDS
 from tests.support.servers import Assistant, http_json
 
 

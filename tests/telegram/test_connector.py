@@ -7,10 +7,6 @@ from typing import Any, Dict, List
 
 import pytest
 
-from actions.answers import Composer, Wording
-from actions.knowledge_base import KnowledgeBase
-from actions.planning import Plan
-from actions.settings import get_settings
 from channels.telegram import (
     DEFAULT_API_URL,
     GREETING_PAYLOAD,
@@ -27,6 +23,10 @@ from channels.telegram import (
     split_message,
     telegram_length,
 )
+from medspa.answers import Composer, Wording
+from medspa.knowledge_base import KnowledgeBase
+from medspa.planning import Plan
+from medspa.settings import get_settings
 from tests.telegram.bot_api import BOT_NAME, TOKEN
 
 ENV = {

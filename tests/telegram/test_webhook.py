@@ -12,7 +12,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from actions.contract import TREATMENT_IDS
+from medspa.contract import TREATMENT_IDS
 from tests.support.servers import Assistant, http_json
 from tests.telegram.bot_api import BOT_ID, BotApi, Call
 from tests.telegram.conftest import SECRET, WEBHOOK_URL, TelegramClient

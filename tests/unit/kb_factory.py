@@ -8,7 +8,7 @@ from typing import Any, Dict
 
 import yaml
 
-from actions.contract import TOPIC_IDS, TREATMENT_IDS
+from medspa.contract import TOPIC_IDS, TREATMENT_IDS
 
 SOURCE = "000_759101bf7af3e74c.txt"
 

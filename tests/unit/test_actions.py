@@ -24,9 +24,9 @@ from actions.actions import (
     ActionSafety,
     ReplyAction,
 )
-from actions.contract import CONTENT_KINDS, TREATMENT_IDS
-from actions.knowledge_base import KnowledgeBase
-from actions.settings import get_settings
+from medspa.contract import CONTENT_KINDS, TREATMENT_IDS
+from medspa.knowledge_base import KnowledgeBase
+from medspa.settings import get_settings
 
 
 def tracker_for(

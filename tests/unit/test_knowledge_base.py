@@ -9,8 +9,8 @@ from typing import Any, Callable, Dict
 
 import pytest
 
-from actions.contract import TOPIC_IDS, TREATMENT_IDS
-from actions.knowledge_base import (
+from medspa.contract import TOPIC_IDS, TREATMENT_IDS
+from medspa.knowledge_base import (
     KnowledgeBase,
     KnowledgeBaseCache,
     KnowledgeBaseError,

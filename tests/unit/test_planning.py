@@ -6,8 +6,8 @@ from typing import Optional
 
 import pytest
 
-from actions.contract import TREATMENT_IDS
-from actions.planning import (
+from medspa.contract import TREATMENT_IDS
+from medspa.planning import (
     Plan,
     Turn,
     not_offered_plan,
@@ -18,7 +18,7 @@ from actions.planning import (
     safety_plan,
     topic_of_intent,
 )
-from actions.safety import Severity
+from medspa.safety import Severity
 
 
 @pytest.mark.parametrize(

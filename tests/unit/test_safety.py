@@ -6,7 +6,7 @@ from typing import Optional
 
 import pytest
 
-from actions.safety import Severity, assess
+from medspa.safety import Severity, assess
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,8 @@ from typing import List
 
 import pytest
 
-from actions.knowledge_base import KnowledgeBase
-from actions.text_matching import Matcher, negated, unique_values
-from components.kb_entity_extractor import english_words
+from medspa.knowledge_base import KnowledgeBase
+from medspa.text_matching import Matcher, english_words, negated, unique_values
 
 
 @pytest.fixture(scope="module")

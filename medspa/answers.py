@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Sequence
 
-from actions import contract
-from actions.knowledge_base import KnowledgeBase
-from actions.planning import Plan
-from actions.safety import Severity
-from actions.settings import Clinic
+from medspa import contract
+from medspa.knowledge_base import KnowledgeBase
+from medspa.planning import Plan
+from medspa.safety import Severity
+from medspa.settings import Clinic
 
 _PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")
 

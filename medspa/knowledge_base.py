@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import yaml
 
-from actions.contract import TOPIC_IDS, TREATMENT_IDS
+from medspa.contract import TOPIC_IDS, TREATMENT_IDS
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import enum
 import re
 from typing import Optional
 
-from actions.text_matching import MAX_CHARS
+from medspa.text_matching import MAX_CHARS
 
 
 class Severity(enum.Enum):

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Optional, Tuple
 
-from actions import safety
-from actions.contract import TOPIC_IDS, TREATMENT_IDS
+from medspa import safety
+from medspa.contract import TOPIC_IDS, TREATMENT_IDS
 
 # answered by plan_question besides the ask_<topic> intents
 QUESTION_INTENTS = ("inform_treatment", "ask_recommendation")

@@ -9,14 +9,17 @@ bending an ordinary English word ("later" is not "laser").
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from typing import AbstractSet, Dict, Iterable, List, Sequence, Tuple
 
 from rapidfuzz.distance import Levenshtein
 
-from actions.knowledge_base import KnowledgeBase
+from medspa.knowledge_base import KnowledgeBase
 
 # Only the start of a very long message is searched: visitors name the
 # treatment early, and the cost of matching must stay bounded.
@@ -235,3 +238,13 @@ def unique_values(mentions: Iterable[Mention], entity: str) -> List[str]:
         if mention.entity == entity and mention.value not in values:
             values.append(mention.value)
     return values
+
+
+def english_words() -> frozenset:
+    """Ordinary English word forms: spaCy's English lemma lookup table."""
+    import spacy_lookups_data
+
+    path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lemma_lookup.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as table:
+        forms = json.load(table)
+    return frozenset(w.lower() for pair in forms.items() for w in pair if w.isalpha())
