@@ -21,6 +21,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+if str(PROJECT_DIR) not in sys.path:  # started as a script: find the core package
+    sys.path.insert(0, str(PROJECT_DIR))
+
+from medspa.visitor_input import escape_controls  # noqa: E402
+
 Turn = Tuple[str, str, List[Dict[str, Any]], List[str]]
 
 
@@ -87,7 +93,11 @@ def report(db: Path, days: float, limit: int = 15) -> str:
                 not_understood[text[:100]] += 1
 
     def section(title: str, counter: Counter) -> str:
-        rows = [f"  {n:>4}  {item}" for item, n in counter.most_common(limit)]
+        # visitors' text is shown escaped: no terminal escape reaches staff
+        rows = [
+            f"  {n:>4}  {escape_controls(str(item))}"
+            for item, n in counter.most_common(limit)
+        ]
         return f"\n{title}\n" + ("\n".join(rows) if rows else "     (none)")
 
     return (

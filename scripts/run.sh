@@ -7,22 +7,13 @@
 # never put on a command line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-umask 077
-export RASA_TELEMETRY_ENABLED=false
 export MEDSPA_VAR_DIR=${MEDSPA_VAR_DIR:-$PWD/var}
-mkdir -p "$MEDSPA_VAR_DIR/log"
-chmod 700 "$MEDSPA_VAR_DIR" "$MEDSPA_VAR_DIR/log"
-# Conversations are health data: owner-only, also for files made before.
-find "$MEDSPA_VAR_DIR" -maxdepth 1 -type f -exec chmod 600 {} +
-
-# Generate the secrets now (owner-only files) so that the banner can say where.
 read -r RASA_PORT WEB_HOST WEB_PORT < <(.venv/bin/python -c '
-from medspa.settings import action_secret, auth_token, get_settings
-auth_token(); action_secret(); s = get_settings()
+from medspa.settings import get_settings
+s = get_settings()
 print(s.rasa_port, s.web_host, s.web_port)')
 
-supervisord=(.venv/bin/supervisord -c deploy/supervisord.conf)
-"${supervisord[@]}" &
+scripts/supervise.sh &
 supervisor_pid=$!
 stop() {
   kill -TERM "$supervisor_pid" 2>/dev/null || true

@@ -69,6 +69,8 @@ class Assistant:
     workdir: Path
     processes: List[subprocess.Popen] = field(default_factory=list)
     startup_seconds: float = 0.0
+    env: Dict[str, str] = field(default_factory=dict)
+    """The servers' environment (with the action server's secret)."""
 
     def say(self, sender: str, text: str) -> List[Dict[str, Any]]:
         """Send a message over the REST channel; the bot's replies."""
@@ -133,6 +135,14 @@ def _tails(logs: Sequence[Path], lines: int = 40) -> str:
         text = log.read_text(errors="replace").splitlines() if log.exists() else []
         parts.append(f"--- {log.name} ---\n" + "\n".join(text[-lines:]))
     return "\n".join(parts)
+
+
+def is_rasa_server(process: subprocess.Popen) -> bool:
+    """Whether ``process`` is a Rasa server started by :func:`start_rasa_server`."""
+    args = process.args
+    return isinstance(args, (list, tuple)) and any(
+        Path(str(arg)).name == "rasa_server.py" for arg in args
+    )
 
 
 def _stop(processes: Sequence[subprocess.Popen]) -> None:
@@ -268,7 +278,13 @@ def running_assistant(
             logs,
         )
         yield Assistant(
-            rasa_url, action_url, token, workdir, processes, time.monotonic() - started
+            rasa_url,
+            action_url,
+            token,
+            workdir,
+            processes,
+            time.monotonic() - started,
+            full_env,
         )
     finally:
         _stop(processes)
