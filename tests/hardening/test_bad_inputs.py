@@ -15,11 +15,9 @@ import asyncio
 import contextlib
 import json
 import socket
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 import socketio
@@ -27,6 +25,7 @@ import socketio
 from medspa.visitor_input import channel_sender
 from tests.hardening.conftest import FIGURES
 from tests.hardening.stack import PROGRAMS, Stack, supervised_stack
+from tests.support.servers import http_request as request
 from tests.telegram.bot_api import BotApi
 from tests.telegram.conftest import SECRET, TelegramClient, telegram_env
 
@@ -86,28 +85,6 @@ def witnesses(stack: Stack, telegram: TelegramClient) -> Witnesses:
 
 
 # -- sending ---------------------------------------------------------------------------
-
-
-def request(
-    url: str,
-    body: Optional[bytes] = None,
-    method: str = "POST",
-    headers: Optional[Mapping[str, str]] = None,
-) -> Tuple[int, Any]:
-    """Send raw bytes; the status and decoded answer (never raises on 4xx/5xx)."""
-    sent = urllib.request.Request(url, data=body, method=method)
-    sent.add_header("Content-Type", "application/json")
-    for key, value in (headers or {}).items():
-        sent.add_header(key, value)
-    try:
-        with urllib.request.urlopen(sent, timeout=120) as response:
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
-    try:
-        return status, json.loads(raw)
-    except ValueError:
-        return status, raw
 
 
 def encode(value: Any) -> bytes:
