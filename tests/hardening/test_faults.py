@@ -22,6 +22,7 @@ from typing import Any, Dict, Iterator, List
 
 import pytest
 
+from tests.hardening.conftest import FIGURES
 from tests.hardening.stack import PROGRAMS, Stack, supervised_stack, user_texts
 from tests.support.servers import http_json
 
@@ -47,8 +48,10 @@ def test_the_action_server_down_still_gets_every_visitor_a_reply(stack: Stack) -
     """Finding 3: with the action server down, every visitor got ``[]``."""
     question, problem = sender(), sender()
     stack.ctl("stop", "actions")
+    FIGURES["faults injected"] += 1
     try:
         replies = stack.assistant.say(question, "does microneedling hurt?")
+        FIGURES["messages without a reply (faults)"] += not replies
         assert replies and PHONE in replies[0]["text"]
         assert kinds(stack, question) == ["handoff"]
 
@@ -71,10 +74,12 @@ def test_a_frozen_action_server_is_not_waited_for(stack: Stack) -> None:
     who = sender()
     pid = stack.pid("actions")
     os.kill(pid, signal.SIGSTOP)
+    FIGURES["faults injected"] += 1
     try:
         replies = stack.assistant.say(who, "I have a burn on my cheek after thermage")
     finally:
         os.kill(pid, signal.SIGCONT)
+    FIGURES["messages without a reply (faults)"] += not replies
     assert replies and kinds(stack, who) == ["safety"]
 
 
@@ -98,6 +103,7 @@ def test_a_long_queue_for_one_conversation_answers_every_message(stack: Stack) -
         thread.join(timeout=300)
     assert len(results) == 12
     unanswered = [n for n, r in results.items() if not (isinstance(r, list) and r)]
+    FIGURES["messages without a reply (faults)"] += len(unanswered)
     assert unanswered == []
     # what was let in is stored and answered; the rest was told to wait
     stored = user_texts(stack.assistant, who)
@@ -120,16 +126,19 @@ def test_kill_9_each_process_in_turn_loses_nothing(stack: Stack) -> None:
         before = stack.assistant.tracker(who)["events"]
         old = stack.pid(program)
         os.kill(old, signal.SIGKILL)
+        FIGURES["faults injected"] += 1
         others = [p for p in PROGRAMS if p != program]
         new = stack.wait_running(program, timeout=240)
         assert new != old
         # the others kept serving (never restarted)
         assert all(stack.serves(p) for p in others)
         after_restart = stack.assistant.tracker(who)["events"]
+        FIGURES["events lost (faults)"] += sum(e not in after_restart for e in before)
         assert after_restart == before  # nothing lost
         if program != "web":
             question = next(questions)
             replies = stack.assistant.say(who, question)
+            FIGURES["messages without a reply (faults)"] += not replies
             assert replies
             (answer,) = stack.assistant.turn_answers(who)
             assert answer["kind"] == "kb" and answer["treatment"] == "microneedling"
