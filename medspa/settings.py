@@ -62,3 +62,67 @@ def get_settings() -> Settings:
             ),
         ),
     )
+
+
+# --- The staff console (console/) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    """Settings of the staff console and of ``make report``.
+
+    Attributes:
+        conversations_url: SQLAlchemy URL of Rasa's SQL tracker store.
+        console_db_url: SQLAlchemy URL of the console's own tables.
+        host: interface the console listens on (loopback by default).
+        port: its port.
+        secret_key: signs the session cookies; empty means generated into
+            ``secret_key_file``.
+        secret_key_file: where a generated key is kept (owner-only).
+        secure_cookies: mark cookies Secure (set it when served behind https).
+        retention_days: conversations older than this are deleted (0: never).
+        retention_interval_hours: how often the running console applies it.
+        login_attempts: failed sign-ins allowed per account and address ...
+        login_window_minutes: ... within this many minutes.
+        review_confidence: messages the NLU read below this go to the review inbox.
+    """
+
+    conversations_url: str
+    console_db_url: str
+    host: str
+    port: int
+    secret_key: str
+    secret_key_file: Path
+    secure_cookies: bool
+    retention_days: int
+    retention_interval_hours: float
+    login_attempts: int
+    login_window_minutes: float
+    review_confidence: float
+
+
+def _flag(name: str, default: bool) -> bool:
+    return _env(name, "true" if default else "false").lower() in ("1", "true", "yes")
+
+
+def get_console_settings() -> ConsoleSettings:
+    """Read the console's settings from the environment (defaults: local files)."""
+    var = PROJECT_DIR / "var"
+    return ConsoleSettings(
+        conversations_url=_env(
+            "MEDSPA_CONVERSATIONS_URL", f"sqlite:///{var / 'conversations.db'}"
+        ),
+        console_db_url=_env("MEDSPA_CONSOLE_DB_URL", f"sqlite:///{var / 'console.db'}"),
+        host=_env("MEDSPA_CONSOLE_HOST", "127.0.0.1"),
+        port=int(_env("MEDSPA_CONSOLE_PORT", "8090")),
+        secret_key=_env("MEDSPA_CONSOLE_SECRET_KEY", ""),
+        secret_key_file=Path(
+            _env("MEDSPA_CONSOLE_SECRET_KEY_FILE", str(var / "console_secret_key"))
+        ),
+        secure_cookies=_flag("MEDSPA_CONSOLE_SECURE_COOKIES", False),
+        retention_days=int(_env("MEDSPA_RETENTION_DAYS", "180")),
+        retention_interval_hours=float(_env("MEDSPA_RETENTION_INTERVAL_HOURS", "6")),
+        login_attempts=int(_env("MEDSPA_CONSOLE_LOGIN_ATTEMPTS", "5")),
+        login_window_minutes=float(_env("MEDSPA_CONSOLE_LOGIN_WINDOW_MINUTES", "15")),
+        review_confidence=float(_env("MEDSPA_REVIEW_CONFIDENCE", "0.5")),
+    )

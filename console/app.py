@@ -1,0 +1,155 @@
+"""The console's Flask application: security settings, sign-in guard, pages.
+
+Every response carries a strict Content Security Policy (no script at all,
+styles and images from the console only), ``no-store`` caching and no
+referrer. Every page but the sign-in form needs a signed-in session; every
+form carries a CSRF token (Flask-WTF); the session cookie is HttpOnly,
+SameSite=Strict, and Secure when ``MEDSPA_CONSOLE_SECURE_COOKIES`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Optional
+
+from flask import Flask, Response, redirect, render_template, request, url_for
+from flask_login import LoginManager, UserMixin, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from console import accounts, labels
+from console.store import Stores
+from medspa.knowledge_base import KnowledgeBaseCache
+from medspa.settings import ConsoleSettings, get_settings
+
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+OPEN_ENDPOINTS = {"auth.login", "static"}
+
+
+class StaffUser(UserMixin):
+    """The signed-in account, as Flask-Login wants it."""
+
+    def __init__(self, account: accounts.Account) -> None:
+        self.account = account
+        self.id = str(account.id)
+
+    @property
+    def username(self) -> str:
+        """The account's name."""
+        return self.account.username
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the account may delete and manage accounts."""
+        return self.account.is_admin
+
+
+def secret_key(settings: ConsoleSettings) -> str:
+    """The key signing the cookies: the setting, else a generated owner-only file."""
+    if settings.secret_key:
+        return settings.secret_key
+    path: Path = settings.secret_key_file
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(os.urandom(32).hex())
+    return path.read_text().strip()
+
+
+def create_app(settings: ConsoleSettings, stores: Optional[Stores] = None) -> Flask:
+    """The console for ``settings`` (and these databases, else the settings')."""
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=secret_key(settings),
+        SESSION_COOKIE_NAME="medspa_console",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+    )
+    app.extensions["medspa"] = {
+        "settings": settings,
+        "stores": stores
+        or Stores.open(settings.conversations_url, settings.console_db_url),
+        "kb": KnowledgeBaseCache(get_settings().knowledge_base_path),
+    }
+    CSRFProtect(app)
+    login = LoginManager(app)
+    login.login_view = "auth.login"
+    login.session_protection = "strong"
+
+    @login.user_loader
+    def load_user(user_id: str) -> Optional[StaffUser]:
+        found = accounts.account(stores_of(app).console, int(user_id))
+        return StaffUser(found) if found else None
+
+    @app.before_request
+    def require_sign_in() -> Any:
+        if request.endpoint in OPEN_ENDPOINTS or current_user.is_authenticated:
+            return None
+        return redirect(url_for("auth.login"))
+
+    @app.after_request
+    def secure_headers(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        if request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(error: CSRFError) -> Any:
+        return render_template("error.html", message=error.description), 400
+
+    @app.errorhandler(403)
+    def forbidden(error: Any) -> Any:
+        message = "Only an admin may do this."
+        return render_template("error.html", message=message), 403
+
+    @app.errorhandler(404)
+    def not_found(error: Any) -> Any:
+        return render_template("error.html", message="Nothing here."), 404
+
+    @app.context_processor
+    def template_globals() -> Any:
+        return {"labels": labels_of(app), "settings": settings}
+
+    app.add_template_filter(when)
+
+    from console import views_auth, views_pages
+
+    app.register_blueprint(views_auth.blueprint)
+    app.register_blueprint(views_pages.blueprint)
+    return app
+
+
+def when(timestamp: Optional[float]) -> str:
+    """A timestamp as a UTC date and time."""
+    if not timestamp:
+        return ""
+    moment = datetime.fromtimestamp(timestamp, timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def settings_of(app: Flask) -> ConsoleSettings:
+    """The settings the app was created with."""
+    return app.extensions["medspa"]["settings"]
+
+
+def stores_of(app: Flask) -> Stores:
+    """The app's databases."""
+    return app.extensions["medspa"]["stores"]
+
+
+def labels_of(app: Flask) -> labels.Labels:
+    """Labels from the current knowledge base (re-read when the file changes)."""
+    return labels.Labels(app.extensions["medspa"]["kb"].get())

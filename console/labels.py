@@ -1,0 +1,60 @@
+"""Human labels for the contract's ids, and the CSV exports' safe cells."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from medspa.knowledge_base import KnowledgeBase
+
+KIND_LABELS = {
+    "kb": "answer",
+    "compare": "comparison",
+    "recommend": "recommendation",
+    "list": "treatment list",
+    "clarify": "asked which treatment",
+    "safety": "problem report",
+    "out_of_scope": "out of scope",
+    "handoff": "handoff to staff",
+    "chitchat": "small talk",
+}
+
+CHANNEL_LABELS = {"rest": "REST", "socketio": "web chat", "telegram": "Telegram"}
+
+# A cell starting with one of these is a formula to a spreadsheet.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class Labels:
+    """Names of treatments, topics, kinds and channels, from the knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+
+    def treatment(self, treatment_id: Any) -> str:
+        """The treatment's name (the id itself when unknown)."""
+        found = self.kb.treatments.get(str(treatment_id))
+        return found.name if found else str(treatment_id)
+
+    def treatments(self, treatment_ids: Iterable[Any]) -> str:
+        """Several treatments' names, comma-separated."""
+        return ", ".join(map(self.treatment, treatment_ids))
+
+    def topic(self, topic_id: Any) -> str:
+        """The topic's label."""
+        return self.kb.topic_labels.get(str(topic_id), str(topic_id))
+
+    @staticmethod
+    def kind(kind: Any) -> str:
+        """The reply kind in words."""
+        return KIND_LABELS.get(str(kind), str(kind))
+
+    @staticmethod
+    def channel(channel: Any) -> str:
+        """The channel's name."""
+        return CHANNEL_LABELS.get(str(channel), str(channel))
+
+
+def spreadsheet_safe(value: Any) -> str:
+    """A CSV cell that a spreadsheet shows as text, never runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
