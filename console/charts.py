@@ -62,25 +62,44 @@ def columns(
     series: Sequence[str],
     values: Mapping[Tuple[str, str], float],
     height: float = 180,
+    stacked: bool = True,
 ) -> Chart:
-    """Stacked columns: one per category (e.g. a day), one band per series."""
+    """Columns, one group per category (e.g. a day), one per series.
+
+    Stacked, the series of a category share one column; otherwise they stand
+    side by side.
+    """
     chart = Chart(name, WIDTH, height + 40, series=list(series))
-    top = max(
-        (sum(values.get((c, s), 0) for s in series) for c in categories), default=0
-    )
+    totals = [
+        [values.get((c, s), 0) for s in series] for c in categories
+    ]  # per category, per series
+    top = max((sum(v) if stacked else max(v, default=0) for v in totals), default=0)
     scale = height / top if top else 0
-    step = (WIDTH - 40) / max(len(categories), 1)
+    step = min((WIDTH - 40) / max(len(categories), 1), 60)
+    width = step * 0.8 if stacked else step * 0.8 / max(len(series), 1)
     label_every = max(1, len(categories) // 12)
     for i, category in enumerate(categories):
         x, base = 30 + i * step, TOP + height
-        for serie in series:
-            value = values.get((category, serie), 0)
-            if value:
-                size = value * scale
+        for j, serie in enumerate(series):
+            value = totals[i][j]
+            if not value:
+                continue
+            size = value * scale
+            if stacked:
                 base -= size
-                chart.marks.append(
-                    Mark(x, base, max(step * 0.8, 1), size, category, serie, value)
+                mark = Mark(x, base, max(width, 1), size, category, serie, value)
+            else:
+                left = x + j * width
+                mark = Mark(
+                    left,
+                    TOP + height - size,
+                    max(width, 1),
+                    size,
+                    category,
+                    serie,
+                    value,
                 )
+            chart.marks.append(mark)
         if i % label_every == 0:
             chart.labels.append(Label(x, TOP + height + 16, category[5:]))
     chart.labels.append(Label(0, TOP + 10, f"{top:g}"))
@@ -110,7 +129,7 @@ def heatmap(
 ) -> Chart:
     """A grid of cells shaded by value: rows (treatments) by columns (topics)."""
     cell = (WIDTH - LEFT) / max(len(cols), 1)
-    head = 110
+    head = 150
     chart = Chart(name, WIDTH, head + ROW * len(rows) + TOP)
     top = max(values.values(), default=0)
     for j, col in enumerate(cols):

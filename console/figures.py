@@ -16,6 +16,11 @@ from console.queries import OUTCOMES, Dashboard, Turn
 from medspa.contract import KINDS, TOPIC_IDS, TREATMENT_IDS
 
 Row = List[object]
+OUTCOMES_NOTE = (
+    "Answered: from the articles, a comparison, recommendations or the list. "
+    "Not covered: the articles don't say. Not understood: out of scope or no "
+    "reply. Other: problem reports, handoffs, small talk, asking which treatment."
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,7 @@ class Figure:
     header: Sequence[str]
     rows: Callable[[Dashboard, Labels], List[Row]]
     chart: Optional[Callable[[Dashboard, Labels], charts.Chart]] = None
+    note: str = ""
 
 
 def _daily(board: Dashboard, labels: Labels) -> List[Row]:
@@ -47,7 +53,8 @@ def _daily_chart(board: Dashboard, labels: Labels) -> charts.Chart:
             for d in board.days
         }
     )
-    return charts.columns("daily", days, ["conversations", "messages"], values)
+    series = ["conversations", "messages"]
+    return charts.columns("daily", days, series, values, stacked=False)
 
 
 def _kinds(board: Dashboard, labels: Labels) -> List[Row]:
@@ -170,8 +177,9 @@ FIGURES: Dict[str, Figure] = {
                ["day", "kind", "replies"], _kinds, _kinds_chart),
         Figure("heatmap", "Treatments × topics asked",
                ["treatment", "topic", "replies"], _heatmap, _heatmap_chart),
-        Figure("outcomes", "What became of the messages",
-               ["outcome", "messages", "share %"], _outcomes, _outcomes_chart),
+        Figure("outcomes", "What became of the messages (share %)",
+               ["outcome", "messages", "share %"], _outcomes, _outcomes_chart,
+               OUTCOMES_NOTE),
         Figure("weekly", "Per week: answered, not covered, not understood (share %)",
                ["week", "messages", *OUTCOMES], _weekly, _weekly_chart),
         Figure("channels", "Conversations by channel",

@@ -28,10 +28,10 @@ CHANNEL_PREFIXES = {"telegram-": "telegram", "web-": "socketio"}
 DEFAULT_CHANNEL = "rest"
 
 # What became of a visitor's message, from its replies' kinds.
-ANSWERED = "answered from the knowledge base"
-NOT_COVERED = "not covered by the articles"
-NOT_UNDERSTOOD = "not understood or out of scope"
-OTHER = "other (safety, handoff, chit-chat, clarify)"
+ANSWERED = "answered"  # kb (covered), compare, recommend, list
+NOT_COVERED = "not covered"  # kb, but the articles don't say
+NOT_UNDERSTOOD = "not understood"  # out_of_scope, or no reply at all
+OTHER = "other replies"  # safety, handoff, chitchat, clarify
 OUTCOMES = (ANSWERED, NOT_COVERED, NOT_UNDERSTOOD, OTHER)
 _ANSWERED_KINDS = {"kb", "compare", "recommend", "list"}
 

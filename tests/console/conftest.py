@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext
 
 from console.store import Stores
 from tests.browser.conftest import browser  # noqa: F401  (headless Chromium)
-from tests.console.seed import seed
+from tests.console.seed import ERASURE_REQUEST, seed
 from tests.console.site import ConsoleSite, running_console
 
 
@@ -38,6 +39,15 @@ def stores(seeded_db: Path, tmp_path: Path) -> Iterator[Stores]:
     opened.dispose()
 
 
+@pytest.fixture()
+def context(browser: Browser) -> Iterator[BrowserContext]:  # noqa: F811
+    """A fresh browser profile (no cookies)."""
+    fresh = browser.new_context(viewport={"width": 1280, "height": 900})
+    fresh.set_default_timeout(20_000)
+    yield fresh
+    fresh.close()
+
+
 @pytest.fixture(scope="package")
 def console(
     seeded_db: Path, tmp_path_factory: pytest.TempPathFactory
@@ -45,5 +55,6 @@ def console(
     """The console served on loopback over a copy of the seeded store."""
     workdir = Path(tmp_path_factory.mktemp("console"))
     shutil.copy(seeded_db, workdir / "conversations.db")
+    seed(workdir / "conversations.db", [ERASURE_REQUEST])
     with running_console(workdir) as site:
         yield site

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -77,6 +78,11 @@ CONVERSATIONS = [
     ]),
 ]  # fmt: skip
 
+# Only in the served console's store: the conversation a visitor asks to erase.
+ERASURE_REQUEST = Seeded("erase-me-please", "rest", 0, [
+    Message("does mesotherapy hurt?", "ask_pain", [kb("mesotherapy", "pain")]),
+])  # fmt: skip
+
 
 def _events(seeded: Seeded, now: float) -> List[Any]:
     at = now - seeded.days_ago * DAY
@@ -139,3 +145,21 @@ def seed(db: Path, conversations: List[Seeded] = CONVERSATIONS) -> None:
 
     asyncio.run(save_all())
     store.engine.dispose()
+
+
+def holds(db: Path, sender: str) -> bool:
+    """Whether Rasa's SQLTrackerStore at ``db`` still holds the conversation.
+
+    Run in a thread of its own: Playwright's sync API keeps an event loop
+    running in the test's thread.
+    """
+
+    def retrieve() -> bool:
+        store = tracker_store(db)
+        try:
+            return asyncio.run(store.retrieve(sender)) is not None
+        finally:
+            store.engine.dispose()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(retrieve).result()

@@ -16,7 +16,12 @@ from playwright.sync_api import BrowserContext, Page
 from tests.browser.widget import http_status
 from tests.support.servers import BIN, PROJECT_DIR, free_port
 
-PASSWORDS = {"admin": "admin-password-1", "staff": "staff-password-1"}
+PASSWORDS = {
+    "admin": "admin-password-1",
+    "staff": "staff-password-1",
+    "receptionist": "front-desk-password-1",  # locked out by the throttling test
+}
+ROLES = {"admin": "admin"}
 
 
 @dataclass
@@ -72,7 +77,7 @@ def running_console(workdir: Path) -> Iterator[ConsoleSite]:
     port = free_port()
     env = {**console_env(workdir), "MEDSPA_CONSOLE_PORT": str(port)}
     for username in PASSWORDS:
-        add_user(env, username, username)
+        add_user(env, username, ROLES.get(username, "staff"))
     log = workdir / "console.log"
     process = subprocess.Popen(
         [str(BIN / "python"), "-m", "console", "serve"],

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from console import audit, figures, privacy, queries
 from console.labels import Labels, spreadsheet_safe
 from console.store import AUDIT_LOG, Stores
 from medspa.knowledge_base import KnowledgeBase
-from tests.console.seed import XSS, tracker_store
+from tests.console.seed import XSS, holds
 
 
 def test_turns_pair_each_message_with_its_replies(stores: Stores) -> None:
@@ -136,13 +136,13 @@ def test_conversations_newest_first_and_transcript(stores: Stores) -> None:
 def test_deleting_a_conversation_leaves_nothing_in_rasas_tracker_store(
     stores: Stores,
 ) -> None:
-    db = stores.tracker.url.database
-    assert asyncio.run(tracker_store(db).retrieve("alice")) is not None
+    db = Path(str(stores.tracker.url.database))
+    assert holds(db, "alice")
 
     removed = privacy.delete_conversation(stores, "alice", "admin")
 
     assert removed > 0
-    assert asyncio.run(tracker_store(db).retrieve("alice")) is None
+    assert not holds(db, "alice")
     assert "alice" not in {t.sender_id for t in queries.turns(stores.tracker)}
     deletion = privacy.deletion_of(stores, "alice")
     assert (deletion.username, deletion.reason) == ("admin", privacy.ERASURE)
