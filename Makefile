@@ -78,8 +78,8 @@ benchmark: install train ## print NLU accuracy on the held-out questions
 	$(BIN)/python -m benchmarks.nlu_accuracy --data tests/heldout/test.yml
 	$(BIN)/python -m benchmarks.nlu_accuracy --data tests/heldout/test_visitors.yml
 
-report: ## what visitors asked: a report for staff from var/conversations.db
-	$(BIN)/python scripts/report.py
+report: install ## what visitors asked: the console's figures as text (any SQL tracker store)
+	$(BIN)/python -m scripts.report
 
 lock: install ## re-pin every installed version into constraints.txt
 	( echo '# Every package version of the tested set (pip freeze). Regenerate with `make lock`.'; \

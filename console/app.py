@@ -10,7 +10,7 @@ SameSite=Strict, and Secure when ``MEDSPA_CONSOLE_SECURE_COOKIES`` is set.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Optional
 
@@ -123,21 +123,13 @@ def create_app(settings: ConsoleSettings, stores: Optional[Stores] = None) -> Fl
     def template_globals() -> Any:
         return {"labels": labels_of(app), "settings": settings}
 
-    app.add_template_filter(when)
+    app.add_template_filter(labels.when)
 
     from console import views_auth, views_pages
 
     app.register_blueprint(views_auth.blueprint)
     app.register_blueprint(views_pages.blueprint)
     return app
-
-
-def when(timestamp: Optional[float]) -> str:
-    """A timestamp as a UTC date and time."""
-    if not timestamp:
-        return ""
-    moment = datetime.fromtimestamp(timestamp, timezone.utc)
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def settings_of(app: Flask) -> ConsoleSettings:

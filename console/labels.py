@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from datetime import datetime, timezone
+from typing import Any, Iterable, Optional
 
 from medspa.knowledge_base import KnowledgeBase
 
@@ -58,3 +59,11 @@ def spreadsheet_safe(value: Any) -> str:
     """A CSV cell that a spreadsheet shows as text, never runs as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def when(timestamp: Optional[float]) -> str:
+    """A timestamp as a UTC date and time."""
+    if not timestamp:
+        return ""
+    moment = datetime.fromtimestamp(timestamp, timezone.utc)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")

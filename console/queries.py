@@ -48,6 +48,7 @@ class Turn:
     intent: Optional[str]
     confidence: Optional[float]
     treatments_named: List[str] = field(default_factory=list)
+    not_offered: List[str] = field(default_factory=list)
     answers: List[contract.Answer] = field(default_factory=list)
     replies: List[str] = field(default_factory=list)
 
@@ -172,6 +173,7 @@ def _turn(row: Any, data: Dict[str, Any]) -> Turn:
         intent=row.intent_name or intent.get("name"),
         confidence=float(confidence) if confidence is not None else None,
         treatments_named=_entities(data, "treatment"),
+        not_offered=_entities(data, "other_treatment"),
     )
 
 
