@@ -13,7 +13,8 @@ WEB_DEPS := web/node_modules/.package-lock.json
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard components/*.py)
 
 .PHONY: help install browser train run shell validate lint format test test-unit \
-        test-conversations test-browser grade benchmark report lock clean
+        test-conversations test-browser grade benchmark report lock clean \
+        console staff-user retention
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -80,6 +81,16 @@ benchmark: install train ## print NLU accuracy on the held-out questions
 
 report: install ## what visitors asked: the console's figures as text (any SQL tracker store)
 	$(BIN)/python -m scripts.report
+
+console: install ## serve the staff console alone (make run starts it too)
+	$(BIN)/python -m console serve
+
+staff-user: install ## add a console account: make staff-user NAME=alice [ROLE=admin] (asks the password)
+	@test -n "$(NAME)" || { echo "usage: make staff-user NAME=alice [ROLE=staff|admin]"; exit 2; }
+	$(BIN)/python -m console add-user "$(NAME)" --role "$(or $(ROLE),staff)"
+
+retention: install ## delete conversations older than MEDSPA_RETENTION_DAYS (the console does it too)
+	$(BIN)/python -m console retention
 
 lock: install ## re-pin every installed version into constraints.txt
 	( echo '# Every package version of the tested set (pip freeze). Regenerate with `make lock`.'; \

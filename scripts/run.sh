@@ -51,6 +51,12 @@ else
   page="not served: the chat widget is not installed (scripts/install_web.sh)"
 fi
 
+# The staff console (console/), on loopback: accounts with `make staff-user`.
+export MEDSPA_CONSOLE_HOST=${MEDSPA_CONSOLE_HOST:-127.0.0.1}
+export MEDSPA_CONSOLE_PORT=${MEDSPA_CONSOLE_PORT:-8090}
+.venv/bin/python -m console serve &
+pids+=($!)
+
 echo "Waiting for the Rasa server to load the model..."
 for _ in $(seq 1 240); do
   if curl -fsS "http://127.0.0.1:$RASA_PORT/status?token=$RASA_AUTH_TOKEN" >/dev/null 2>&1; then
@@ -66,6 +72,7 @@ cat <<MSG
   HTTP API:      http://$RASA_HOST:$RASA_PORT/conversations/<sender>/tracker?token=$RASA_AUTH_TOKEN
   API token:     in var/auth_token (or set RASA_AUTH_TOKEN)
   Telegram:      ${TELEGRAM_WEBHOOK_URL:-off (set the TELEGRAM_* variables, see README)}
+  Staff console: http://$MEDSPA_CONSOLE_HOST:$MEDSPA_CONSOLE_PORT/  (first account: make staff-user NAME=you ROLE=admin)
   Stop with Ctrl-C.
 
 MSG
