@@ -5,18 +5,19 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Iterable, Optional
 
+from medspa.contract import Kind
 from medspa.knowledge_base import KnowledgeBase
 
 KIND_LABELS = {
-    "kb": "answer",
-    "compare": "comparison",
-    "recommend": "recommendation",
-    "list": "treatment list",
-    "clarify": "asked which treatment",
-    "safety": "problem report",
-    "out_of_scope": "out of scope",
-    "handoff": "handoff to staff",
-    "chitchat": "small talk",
+    Kind.KB.value: "answer",
+    Kind.COMPARE.value: "comparison",
+    Kind.RECOMMEND.value: "recommendation",
+    Kind.LIST.value: "treatment list",
+    Kind.CLARIFY.value: "asked which treatment",
+    Kind.SAFETY.value: "problem report",
+    Kind.OUT_OF_SCOPE.value: "out of scope",
+    Kind.HANDOFF.value: "handoff to staff",
+    Kind.CHITCHAT.value: "small talk",
 }
 
 CHANNEL_LABELS = {"rest": "REST", "socketio": "web chat", "telegram": "Telegram"}

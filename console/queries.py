@@ -14,13 +14,14 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from console.store import EVENTS
 from medspa import contract
+from medspa.contract import Kind
 
 # Where a conversation came from when its messages don't say (``input_channel``):
 # the prefix of its sender id, as the channels write it.
@@ -33,7 +34,12 @@ NOT_COVERED = "not covered"  # kb, but the articles don't say
 NOT_UNDERSTOOD = "not understood"  # out_of_scope, or no reply at all
 OTHER = "other replies"  # safety, handoff, chitchat, clarify
 OUTCOMES = (ANSWERED, NOT_COVERED, NOT_UNDERSTOOD, OTHER)
-_ANSWERED_KINDS = {"kb", "compare", "recommend", "list"}
+_ANSWERED_KINDS = {
+    Kind.KB.value,
+    Kind.COMPARE.value,
+    Kind.RECOMMEND.value,
+    Kind.LIST.value,
+}
 
 
 @dataclass
@@ -75,14 +81,20 @@ class Turn:
         """Answered, not covered, not understood, or another kind of reply."""
         kinds = set(self.kinds)
         if any(
-            a.get("kind") == "kb" and a.get("covered") is False for a in self.answers
+            a.get("kind") == Kind.KB.value and a.get("covered") is False
+            for a in self.answers
         ):
             return NOT_COVERED
         if kinds & _ANSWERED_KINDS:
             return ANSWERED
-        if "out_of_scope" in kinds or not kinds:
+        if Kind.OUT_OF_SCOPE.value in kinds or not kinds:
             return NOT_UNDERSTOOD
         return OTHER
+
+    @property
+    def is_problem_report(self) -> bool:
+        """Whether the visitor reported a problem (a ``safety`` reply)."""
+        return Kind.SAFETY.value in self.kinds
 
     def matches(self, search: str) -> bool:
         """Whether the message or a reply contains ``search`` (any case)."""
@@ -298,7 +310,7 @@ def dashboard(found: Sequence[Turn], filters: Filters = Filters()) -> Dashboard:
         outcomes=outcomes,
         outcomes_per_week=dict(sorted(weekly.items())),
         channels=Counter(channel_of_sender.values()),
-        problem_reports=[t for t in newest_first if "safety" in t.kinds],
+        problem_reports=[t for t in newest_first if t.is_problem_report],
         not_covered=[t for t in newest_first if t.outcome == NOT_COVERED],
         not_understood=[t for t in newest_first if t.outcome == NOT_UNDERSTOOD],
     )
@@ -409,9 +421,3 @@ def stale_conversations(
     )
     with engine.connect() as connection:
         return [row.sender_id for row in connection.execute(query)]
-
-
-def iter_chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
-    """``items`` in slices of at most ``size``."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

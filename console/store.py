@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,8 +151,3 @@ class Stores:
         """Close every pooled connection."""
         self.tracker.dispose()
         self.console.dispose()
-
-
-def owner_only(path: Path) -> None:
-    """Make ``path`` readable and writable by its owner only."""
-    os.chmod(path, 0o600)

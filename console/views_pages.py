@@ -141,7 +141,7 @@ def transcript() -> Any:
     reports = [
         turn.event_id
         for turn in queries.turns(stores.tracker, senders=[sender])
-        if "safety" in turn.kinds
+        if turn.is_problem_report
     ]
     return render_template(
         "transcript.html",

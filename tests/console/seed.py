@@ -12,13 +12,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, TypeVar
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+T = TypeVar("T")
 DAY = 86400.0
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -143,16 +144,23 @@ def seed(db: Path, conversations: List[Seeded] = CONVERSATIONS) -> None:
             )
             await store.save(tracker)
 
-    asyncio.run(save_all())
-    store.engine.dispose()
+    try:
+        in_own_thread(lambda: asyncio.run(save_all()))
+    finally:
+        store.engine.dispose()
+
+
+def in_own_thread(work: Callable[[], T]) -> T:
+    """Run ``work`` in a thread of its own, where it may start an event loop.
+
+    Playwright's sync API keeps an event loop running in the tests' thread.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
 
 
 def holds(db: Path, sender: str) -> bool:
-    """Whether Rasa's SQLTrackerStore at ``db`` still holds the conversation.
-
-    Run in a thread of its own: Playwright's sync API keeps an event loop
-    running in the test's thread.
-    """
+    """Whether Rasa's SQLTrackerStore at ``db`` still holds the conversation."""
 
     def retrieve() -> bool:
         store = tracker_store(db)
@@ -161,5 +169,4 @@ def holds(db: Path, sender: str) -> bool:
         finally:
             store.engine.dispose()
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(retrieve).result()
+    return in_own_thread(retrieve)
