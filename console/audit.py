@@ -24,6 +24,9 @@ SIGNED_IN = "signed in"
 SIGNED_OUT = "signed out"
 SIGN_IN_FAILED = "sign-in failed"
 ACCOUNT = "account"
+FLAGGED = "flagged for review"
+REVIEWED = "reviewed"
+KB_EDITED = "edited the knowledge base"
 
 
 def record(

@@ -1,7 +1,8 @@
 """Erasure and retention: conversations leave the tracker store for good.
 
 A deletion removes the conversation's events from Rasa's tracker store and the
-console's own rows about it (called-back marks), and records when, by whom and
+console's own rows about it (called-back marks, flags and reviews not yet
+exported), and records when, by whom and
 why (``deletions``) and in the audit log. Retention deletes every
 conversation whose last message is older than the setting.
 """
@@ -14,7 +15,14 @@ from typing import Any, List, Optional
 import sqlalchemy as sa
 
 from console import audit, queries
-from console.store import CALLBACKS, DELETIONS, RETENTION_RUNS, Stores
+from console.store import (
+    CALLBACKS,
+    DELETIONS,
+    FLAGS,
+    RETENTION_RUNS,
+    REVIEWS,
+    Stores,
+)
 
 ERASURE = "erasure request"
 RETENTION = "retention"
@@ -27,9 +35,8 @@ def delete_conversation(
     """Delete a conversation everywhere; the number of tracker events removed."""
     removed = queries.delete_conversation(stores.tracker, sender_id)
     with stores.console.begin() as connection:
-        connection.execute(
-            sa.delete(CALLBACKS).where(CALLBACKS.c.sender_id == sender_id)
-        )
+        for table in (CALLBACKS, FLAGS, REVIEWS):
+            connection.execute(sa.delete(table).where(table.c.sender_id == sender_id))
         connection.execute(
             sa.insert(DELETIONS).values(
                 sender_id=sender_id,

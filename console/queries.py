@@ -55,6 +55,7 @@ class Turn:
     confidence: Optional[float]
     treatments_named: List[str] = field(default_factory=list)
     not_offered: List[str] = field(default_factory=list)
+    treatment_spans: List[Tuple[str, str]] = field(default_factory=list)
     answers: List[contract.Answer] = field(default_factory=list)
     replies: List[str] = field(default_factory=list)
 
@@ -173,6 +174,19 @@ def _entities(data: Dict[str, Any], name: str) -> List[str]:
     ]
 
 
+def _spans(data: Dict[str, Any], name: str) -> List[Tuple[str, str]]:
+    """(value, the words of the text) of each ``name`` entity found by the NLU."""
+    text = str(data.get("text") or "")
+    entities = (data.get("parse_data") or {}).get("entities") or []
+    spans = []
+    for e in entities:
+        if isinstance(e, dict) and e.get("entity") == name:
+            start, end = e.get("start"), e.get("end")
+            if isinstance(start, int) and isinstance(end, int) and 0 <= start < end:
+                spans.append((str(e.get("value")), text[start:end]))
+    return spans
+
+
 def _turn(row: Any, data: Dict[str, Any]) -> Turn:
     intent = (data.get("parse_data") or {}).get("intent") or {}
     confidence = intent.get("confidence")
@@ -186,6 +200,7 @@ def _turn(row: Any, data: Dict[str, Any]) -> Turn:
         confidence=float(confidence) if confidence is not None else None,
         treatments_named=_entities(data, "treatment"),
         not_offered=_entities(data, "other_treatment"),
+        treatment_spans=_spans(data, "treatment"),
     )
 
 
@@ -233,6 +248,12 @@ def turns(
                     current.answers.append(answer)
     found.sort(key=lambda t: (t.timestamp, t.event_id))
     return [t for t in found if filters.keeps(t)]
+
+
+def turn(engine: Engine, sender_id: str, event_id: int) -> Optional[Turn]:
+    """One visitor message of a conversation, with its replies."""
+    found = turns(engine, senders=[sender_id])
+    return next((t for t in found if t.event_id == event_id), None)
 
 
 # --- the dashboard ------------------------------------------------------------

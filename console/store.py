@@ -93,6 +93,45 @@ RETENTION_RUNS = sa.Table(
     sa.Column("events", sa.Integer, nullable=False),
 )
 
+# The review inbox: a visitor message's right reading, chosen by staff.
+REVIEWS = sa.Table(
+    "reviews",
+    CONSOLE,
+    sa.Column("event_id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("intent", sa.String(80), nullable=False),
+    sa.Column("treatment", sa.String(80)),
+    sa.Column("span", sa.String(255)),  # where the treatment is named in the text
+    sa.Column("username", sa.String(80), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("exported_at", sa.Float),
+)
+
+# Messages a member of staff flagged from a transcript for the inbox.
+FLAGS = sa.Table(
+    "flags",
+    CONSOLE,
+    sa.Column("event_id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("username", sa.String(80), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+)
+
+# Every knowledge-base edit: who, when, the entry before and after (YAML).
+KB_CHANGES = sa.Table(
+    "kb_changes",
+    CONSOLE,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("username", sa.String(80), nullable=False),
+    sa.Column("treatment", sa.String(80), nullable=False),
+    sa.Column("topic", sa.String(80), nullable=False),
+    sa.Column("before", sa.Text, nullable=False),
+    sa.Column("after", sa.Text, nullable=False),
+    sa.Column("reverts", sa.Integer),  # the change this one undid
+)
+
 _APPEND_ONLY = "the audit log is append-only"
 
 for _operation in ("UPDATE", "DELETE"):

@@ -26,7 +26,13 @@ _TOP_KEYS = {"sources", "topics", "concerns", "areas", "not_offered", "treatment
 _OPTIONAL_TOP_KEYS = {"sources", "not_offered"}
 _TREATMENT_KEYS = {"name", "source", "synonyms", "concerns", "areas", "topics"}
 _TERM_KEYS = {"name", "synonyms"}
-_COVERED_KEYS = {"answer", "evidence", "source", "covered"}
+_COVERED_KEYS = {"answer", "evidence", "source", "covered", "author", "date"}
+_CLINIC_KEYS = ("answer", "author", "date")
+
+CLINIC_SOURCE = "clinic"
+"""The ``source`` of an answer the clinic wrote itself (with ``author`` and
+``date``) rather than quoted from an article: prices, aftercare sheets..."""
+CLINIC_TITLE = "the clinic's own information"
 
 
 class KnowledgeBaseError(ValueError):
@@ -48,6 +54,8 @@ class Entry:
     answer: str
     evidence: Tuple[str, ...]
     source: str
+    author: str = ""  # an answer written by the clinic: who wrote it ...
+    date: str = ""  # ... and when
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,8 @@ class KnowledgeBase:
 
     def source_title(self, source: str) -> str:
         """A human title for a source article (its file name when untitled)."""
+        if source == CLINIC_SOURCE:
+            return self.source_titles.get(source, CLINIC_TITLE)
         return self.source_titles.get(source, source)
 
 
@@ -180,18 +190,27 @@ def _parse_entry(raw: Any, default_source: str, path: Path, where: str) -> Entry
             evidence=(),
             source="",
         )
-    for key in ("answer", "evidence"):
+    source = data.get("source", default_source)
+    clinic = source == CLINIC_SOURCE
+    for key in _CLINIC_KEYS if clinic else ("answer", "evidence"):
         if key not in data:
             raise KnowledgeBaseError(
                 path, where, f"missing key {key} (or say covered: false)"
             )
-    source = data.get("source", default_source)
+    if not clinic and ("author" in data or "date" in data):
+        raise KnowledgeBaseError(
+            path, where, f"author and date are for source: {CLINIC_SOURCE} only"
+        )
     return Entry(
         topic=where.rsplit(".", 1)[-1],
         covered=True,
         answer=_require_text(data["answer"], path, f"{where}.answer"),
-        evidence=_require_texts(data["evidence"], path, f"{where}.evidence"),
+        evidence=_require_texts(
+            data.get("evidence", []), path, f"{where}.evidence", allow_empty=clinic
+        ),
         source=_require_text(source, path, f"{where}.source"),
+        author=_require_text(data["author"], path, f"{where}.author") if clinic else "",
+        date=_require_text(str(data["date"]), path, f"{where}.date") if clinic else "",
     )
 
 
@@ -367,3 +386,36 @@ class KnowledgeBaseCache:
                     logger.exception("Keeping the previous knowledge base")
                     self._stamp = stamp
             return self._kb
+
+
+def _normalise_quote(text: str) -> str:
+    """Text compared loosely: typographic quotes plain, spaces collapsed, any case."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    text = text.replace("\u201c", '"').replace("\u201d", '"')
+    return " ".join(text.split()).lower()
+
+
+def unquoted_evidence(kb: KnowledgeBase, articles_dir: Path) -> List[str]:
+    """Every ``evidence`` quote that is not in its source article, as a problem.
+
+    Answers written by the clinic (``source: clinic``) quote no article.
+    """
+    articles: Dict[str, str] = {}
+    problems = []
+    for treatment in kb.treatments.values():
+        for entry in treatment.entries.values():
+            if not entry.covered or entry.source == CLINIC_SOURCE:
+                continue
+            if entry.source not in articles:
+                article = Path(articles_dir) / entry.source
+                try:
+                    articles[entry.source] = _normalise_quote(article.read_text())
+                except OSError:
+                    articles[entry.source] = ""
+            for quote in entry.evidence:
+                if _normalise_quote(quote) not in articles[entry.source]:
+                    problems.append(
+                        f"treatments.{treatment.id}.topics.{entry.topic}.evidence: "
+                        f"not in the article {entry.source}: {quote!r}"
+                    )
+    return problems

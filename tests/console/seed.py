@@ -89,11 +89,14 @@ def _events(seeded: Seeded, now: float) -> List[Any]:
     at = now - seeded.days_ago * DAY
     events: List[Any] = [ActionExecuted("action_listen", timestamp=at)]
     for message in seeded.messages:
-        entities = (
-            [{"entity": "treatment", "value": message.treatment, "start": 0, "end": 1}]
-            if message.treatment
-            else []
-        )
+        entities = []
+        if message.treatment:  # named in the text, as the NLU reports it
+            start = message.text.index(message.treatment)
+            end = start + len(message.treatment)
+            entities.append(
+                {"entity": "treatment", "value": message.treatment,
+                 "start": start, "end": end}
+            )  # fmt: skip
         intent = {"name": message.intent, "confidence": message.confidence}
         events.append(
             UserUttered(
