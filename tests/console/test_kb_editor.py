@@ -16,12 +16,13 @@ from console.store import Stores
 from medspa import contract
 from medspa.answers import Composer, Wording
 from medspa.contract import Kind
+from medspa.knowledge_base import CLINIC_SOURCE, CLINIC_TITLE, load_knowledge_base
 from medspa.planning import Plan
 from medspa.settings import get_settings
-from medspa.knowledge_base import CLINIC_SOURCE, CLINIC_TITLE, load_knowledge_base
 from tests.conftest import SEEDS_DIR
 from tests.support.servers import PROJECT_DIR
 
+ARTICLE = "000_759101bf7af3e74c.txt"
 PRICE = "A Thermage session at our clinic costs from 1,800 euros for the face."
 
 
@@ -91,22 +92,18 @@ def test_visitors_get_a_clinic_answer_with_the_disclaimer_and_sources_clinic(
 @pytest.mark.parametrize(
     ("form", "problem"),
     [
-        (EntryForm(covered=True, answer="", source=CLINIC_SOURCE), "expected a non-empty text"),
+        (EntryForm(True, "", CLINIC_SOURCE), "expected a non-empty text"),
         (
-            EntryForm(covered=True, answer="It is painless.", source="000_759101bf7af3e74c.txt",
-                      evidence=["Thermage never hurts anyone at all."]),
-            "not in the article 000_759101bf7af3e74c.txt",
+            EntryForm(True, "It is painless.", ARTICLE, ["Thermage never hurts."]),
+            f"not in the article {ARTICLE}",
         ),
+        (EntryForm(True, "It is painless.", ARTICLE), "missing key evidence"),
         (
-            EntryForm(covered=True, answer="It is painless.", source="000_759101bf7af3e74c.txt"),
-            "missing key evidence",
-        ),
-        (
-            EntryForm(covered=True, answer="x", source=CLINIC_SOURCE, synonyms=["microneedling"]),
+            EntryForm(True, "x", CLINIC_SOURCE, synonyms=["microneedling"]),
             "synonym 'microneedling' is also in",
         ),
     ],
-)  # fmt: skip
+)
 def test_a_broken_edit_is_refused_and_nothing_is_written(
     kb_file: Path, stores: Stores, form: EntryForm, problem: str
 ) -> None:
