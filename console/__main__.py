@@ -60,7 +60,9 @@ def add_user(settings: ConsoleSettings, username: str, role: str) -> int:
 def retention(settings: ConsoleSettings) -> int:
     """Apply the retention setting once."""
     conversations, events = privacy.apply_retention(
-        _stores(settings), settings.retention_days
+        _stores(settings),
+        settings.retention_days,
+        training_data_dir=settings.training_data_dir,
     )
     print(
         f"Retention ({settings.retention_days} days): deleted {conversations} "
@@ -74,7 +76,11 @@ def _retention_loop(
 ) -> None:
     while True:
         try:
-            removed, _ = privacy.apply_retention(stores, settings.retention_days)
+            removed, _ = privacy.apply_retention(
+                stores,
+                settings.retention_days,
+                training_data_dir=settings.training_data_dir,
+            )
             LOG.info("retention: %d conversations deleted", removed)
         except Exception:  # keep serving; the next run tries again
             LOG.exception("retention failed")

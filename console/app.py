@@ -125,10 +125,11 @@ def create_app(settings: ConsoleSettings, stores: Optional[Stores] = None) -> Fl
 
     app.add_template_filter(labels.when)
 
-    from console import views_auth, views_pages
+    from console import views_auth, views_learning, views_pages
 
     app.register_blueprint(views_auth.blueprint)
     app.register_blueprint(views_pages.blueprint)
+    app.register_blueprint(views_learning.blueprint)
     return app
 
 
@@ -140,6 +141,11 @@ def settings_of(app: Flask) -> ConsoleSettings:
 def stores_of(app: Flask) -> Stores:
     """The app's databases."""
     return app.extensions["medspa"]["stores"]
+
+
+def kb_path_of(app: Flask) -> Path:
+    """The knowledge base file the console edits (the action server's)."""
+    return Path(app.extensions["medspa"]["kb"].path)
 
 
 def labels_of(app: Flask) -> labels.Labels:

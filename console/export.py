@@ -46,8 +46,9 @@ class Exported:
 
 
 def plain(example: str) -> str:
-    """An example's text without entity annotations, compared loosely."""
-    return " ".join(_ANNOTATION.sub(r"\1", example).casefold().split())
+    """An example's text without annotations, compared loosely (case, spaces, ?!.)."""
+    words = " ".join(_ANNOTATION.sub(r"\1", example).casefold().split())
+    return words.strip(" ?!.")
 
 
 def _examples(path: Path) -> List[Tuple[str, str]]:

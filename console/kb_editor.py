@@ -179,6 +179,8 @@ class Change:
     """A saved edit: the entry before and after."""
 
     id: int
+    treatment: str
+    topic: str
     before: EntryForm
     after: EntryForm
 
@@ -249,7 +251,8 @@ def save_entry(
             f" (revert of #{reverts})" if reverts else ""
         )
         audit.record(connection, username, audit.KB_EDITED, detail=detail)
-    return Change(int(result.inserted_primary_key[0]), before, after)
+    change_id = int(result.inserted_primary_key[0])
+    return Change(change_id, treatment, topic, before, after)
 
 
 def _validate(text: str, path: Path, articles_dir: Optional[Path]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Iterable, Optional
 
-from medspa.contract import Kind
+from medspa.contract import TOPIC_INTENT_PREFIX, Intent, Kind
 from medspa.knowledge_base import KnowledgeBase
 
 KIND_LABELS = {
@@ -18,6 +18,11 @@ KIND_LABELS = {
     Kind.OUT_OF_SCOPE.value: "out of scope",
     Kind.HANDOFF.value: "handoff to staff",
     Kind.CHITCHAT.value: "small talk",
+}
+
+READING_LABELS = {
+    Intent.REPORT_PROBLEM: "a problem report (safety)",
+    Intent.OUT_OF_SCOPE: "really out of scope",
 }
 
 CHANNEL_LABELS = {"rest": "REST", "socketio": "web chat", "telegram": "Telegram"}
@@ -44,6 +49,13 @@ class Labels:
     def topic(self, topic_id: Any) -> str:
         """The topic's label."""
         return self.kb.topic_labels.get(str(topic_id), str(topic_id))
+
+    def reading(self, intent: Any) -> str:
+        """A reading of the review inbox (an intent) in words."""
+        intent = str(intent)
+        if intent.startswith(TOPIC_INTENT_PREFIX):
+            return "question: " + self.topic(intent[len(TOPIC_INTENT_PREFIX) :])
+        return READING_LABELS.get(intent, intent)
 
     @staticmethod
     def kind(kind: Any) -> str:

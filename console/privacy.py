@@ -10,11 +10,12 @@ conversation whose last message is older than the setting.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any, List, Optional
 
 import sqlalchemy as sa
 
-from console import audit, queries
+from console import audit, export, queries, review
 from console.store import (
     CALLBACKS,
     DELETIONS,
@@ -30,9 +31,24 @@ RETENTION_USER = "retention"
 
 
 def delete_conversation(
-    stores: Stores, sender_id: str, username: str, reason: str = ERASURE
+    stores: Stores,
+    sender_id: str,
+    username: str,
+    reason: str = ERASURE,
+    training_data_dir: Optional[Path] = None,
 ) -> int:
-    """Delete a conversation everywhere; the number of tracker events removed."""
+    """Delete a conversation everywhere; the number of tracker events removed.
+
+    With ``training_data_dir``, its messages exported by the review inbox
+    leave the training data too.
+    """
+    if training_data_dir is not None:
+        exported = [
+            row.text
+            for row in review.reviewed(stores.console, exported=True)
+            if row.sender_id == sender_id
+        ]
+        export.forget(training_data_dir, exported)
     removed = queries.delete_conversation(stores.tracker, sender_id)
     with stores.console.begin() as connection:
         for table in (CALLBACKS, FLAGS, REVIEWS):
@@ -57,7 +73,10 @@ def delete_conversation(
 
 
 def apply_retention(
-    stores: Stores, days: int, now: Optional[float] = None
+    stores: Stores,
+    days: int,
+    now: Optional[float] = None,
+    training_data_dir: Optional[Path] = None,
 ) -> tuple[int, int]:
     """Delete the conversations idle for more than ``days`` days (0: keep all).
 
@@ -68,7 +87,9 @@ def apply_retention(
         return 0, 0
     stale = queries.stale_conversations(stores.tracker, days, now)
     events = sum(
-        delete_conversation(stores, sender, RETENTION_USER, RETENTION)
+        delete_conversation(
+            stores, sender, RETENTION_USER, RETENTION, training_data_dir
+        )
         for sender in stale
     )
     with stores.console.begin() as connection:

@@ -123,7 +123,7 @@ class Filters:
             end = _midnight(self.end + timedelta(days=1))
         return start, end
 
-    def as_args(self) -> Dict[str, str]:
+    def as_args(self) -> Dict[str, Any]:
         """The filters as the console's query-string arguments."""
         args = {
             "from": self.start.isoformat() if self.start else "",

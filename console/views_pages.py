@@ -21,7 +21,7 @@ from flask import (
 from flask_login import current_user
 
 from console import audit, marks, privacy, queries
-from console.app import labels_of, stores_of
+from console.app import labels_of, settings_of, stores_of
 from console.figures import CHARTS, FIGURES, WITH_VISITOR_TEXT
 from console.labels import spreadsheet_safe
 from console.views_auth import admin_required
@@ -39,7 +39,7 @@ def _day(name: str) -> Optional[date]:
         return None
 
 
-def _filters() -> queries.Filters:
+def filters_of_request() -> queries.Filters:
     """The filters of the request's query string (the last 30 days by default)."""
     default = queries.last_days(DEFAULT_DAYS)
     start, end = _day("from"), _day("to")
@@ -61,7 +61,7 @@ def _board(filters: queries.Filters) -> queries.Dashboard:
 @blueprint.route("/")
 def dashboard() -> Any:
     """The plots, then the problem reports, not covered and not understood."""
-    filters = _filters()
+    filters = filters_of_request()
     board = _board(filters)
     labels = labels_of(current_app)
     engine = stores_of(current_app).console
@@ -84,7 +84,7 @@ def export(name: str) -> Any:
     figure = FIGURES.get(name)
     if figure is None:
         abort(404)
-    filters = _filters()
+    filters = filters_of_request()
     rows = figure.rows(_board(filters), labels_of(current_app))
     if name in WITH_VISITOR_TEXT:
         audit.record(
@@ -107,7 +107,7 @@ def export(name: str) -> Any:
 @blueprint.route("/conversations")
 def conversation_list() -> Any:
     """The conversations, filtered by date, channel, reply kind, treatment, text."""
-    filters = _filters()
+    filters = filters_of_request()
     found = queries.turns(stores_of(current_app).tracker, filters)
     listed = queries.conversations(found)
     page = max(0, request.args.get("page", 0, type=int) or 0)
@@ -177,7 +177,10 @@ def delete() -> Any:
         flash("Tick the box to confirm the deletion.")
         return redirect(url_for("pages.transcript", sender=sender))
     removed = privacy.delete_conversation(
-        stores_of(current_app), sender, current_user.username
+        stores_of(current_app),
+        sender,
+        current_user.username,
+        training_data_dir=settings_of(current_app).training_data_dir,
     )
     flash(f"Conversation deleted ({removed} events).")
     return redirect(url_for("pages.privacy_page"))

@@ -85,6 +85,10 @@ class ConsoleSettings:
         login_attempts: failed sign-ins allowed per account and address ...
         login_window_minutes: ... within this many minutes.
         review_confidence: messages the NLU read below this go to the review inbox.
+        training_data_dir: the NLU data the review inbox exports into
+            (``nlu/reviewed.yml`` under it).
+        articles_dir: the source articles, to check the quotes of an edited
+            knowledge-base entry (skipped when the folder is missing).
     """
 
     conversations_url: str
@@ -99,6 +103,8 @@ class ConsoleSettings:
     login_attempts: int
     login_window_minutes: float
     review_confidence: float
+    training_data_dir: Path
+    articles_dir: Path
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -125,4 +131,10 @@ def get_console_settings() -> ConsoleSettings:
         login_attempts=int(_env("MEDSPA_CONSOLE_LOGIN_ATTEMPTS", "5")),
         login_window_minutes=float(_env("MEDSPA_CONSOLE_LOGIN_WINDOW_MINUTES", "15")),
         review_confidence=float(_env("MEDSPA_REVIEW_CONFIDENCE", "0.5")),
+        training_data_dir=Path(
+            _env("MEDSPA_TRAINING_DATA_DIR", str(PROJECT_DIR / "data"))
+        ),
+        articles_dir=Path(
+            _env("MEDSPA_ARTICLES_DIR", str(PROJECT_DIR.parent / "shared" / "seeds"))
+        ),
     )
