@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -47,10 +48,30 @@ class ConsoleSite:
         return page
 
 
+def workdir_files(workdir: Path) -> Dict[str, str]:
+    """Copies of the knowledge base and the NLU data in ``workdir``, as settings.
+
+    The console edits and exports into these, never into the project's files;
+    an assistant started with the same settings answers from the same copy.
+    """
+    kb = workdir / "treatments.yml"
+    if not kb.exists():
+        shutil.copy(PROJECT_DIR / "knowledge" / "treatments.yml", kb)
+    data = workdir / "data"
+    if not data.exists():
+        shutil.copytree(
+            PROJECT_DIR / "data",
+            data,
+            ignore=shutil.ignore_patterns("reviewed.yml", "rules.yml", "stories.yml"),
+        )
+    return {"MEDSPA_KNOWLEDGE_BASE": str(kb), "MEDSPA_TRAINING_DATA_DIR": str(data)}
+
+
 def console_env(workdir: Path) -> Dict[str, str]:
     """The environment of a console whose files are all in ``workdir``."""
     return {
         **os.environ,
+        **workdir_files(workdir),
         "MEDSPA_CONVERSATIONS_URL": f"sqlite:///{workdir / 'conversations.db'}",
         "MEDSPA_CONSOLE_DB_URL": f"sqlite:///{workdir / 'console.db'}",
         "MEDSPA_CONSOLE_SECRET_KEY_FILE": str(workdir / "secret_key"),
