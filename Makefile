@@ -14,7 +14,7 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wild
 
 .PHONY: help install browser train run shell validate lint format test test-unit \
         test-conversations test-browser grade benchmark report lock clean \
-        console staff-user retention
+        console staff-user retention export-reviewed
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -89,6 +89,9 @@ console: install ## serve the staff console alone (make run starts it too)
 staff-user: install ## add a console account: make staff-user NAME=alice [ROLE=admin] (asks the password)
 	@test -n "$(NAME)" || { echo "usage: make staff-user NAME=alice [ROLE=staff|admin]"; exit 2; }
 	$(BIN)/python -m console add-user "$(NAME)" --role "$(or $(ROLE),staff)"
+
+export-reviewed: install ## write the console's reviewed messages into data/nlu/reviewed.yml
+	$(BIN)/python -m console export-reviewed
 
 retention: install ## delete conversations older than MEDSPA_RETENTION_DAYS (the console does it too)
 	$(BIN)/python -m console retention

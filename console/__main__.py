@@ -5,6 +5,7 @@ Usage::
     python -m console serve      # on MEDSPA_CONSOLE_HOST:PORT (127.0.0.1:8090)
     python -m console add-user NAME --role admin
     python -m console retention  # delete conversations past MEDSPA_RETENTION_DAYS
+    python -m console export-reviewed  # the review inbox's readings -> data/nlu
 
 ``add-user`` reads the password from ``MEDSPA_STAFF_PASSWORD``, else from
 standard input when it is not a terminal, else asks for it twice; never from
@@ -20,7 +21,7 @@ import os
 import sys
 import threading
 
-from console import accounts, privacy
+from console import accounts, export, privacy
 from console.store import Stores
 from medspa.settings import ConsoleSettings, get_console_settings
 
@@ -67,6 +68,22 @@ def retention(settings: ConsoleSettings) -> int:
     print(
         f"Retention ({settings.retention_days} days): deleted {conversations} "
         f"conversations ({events} events)."
+    )
+    return 0
+
+
+def export_reviewed(settings: ConsoleSettings) -> int:
+    """Write the reviewed messages into the training data."""
+    try:
+        done = export.export_reviewed(
+            _stores(settings).console, settings.training_data_dir
+        )
+    except export.ExportError as error:
+        print(f"Not exported: {error}.", file=sys.stderr)
+        return 1
+    print(
+        f"{done.path}: {done.written} examples ({done.new} new, "
+        f"{done.already_in_training_data} already in the training data)."
     )
     return 0
 
@@ -118,12 +135,17 @@ def main(argv: list[str] | None = None) -> int:
     user.add_argument("username")
     user.add_argument("--role", choices=accounts.ROLES, default=accounts.STAFF)
     commands.add_parser("retention", help="delete conversations past retention")
+    commands.add_parser(
+        "export-reviewed", help="write the reviewed messages as NLU data"
+    )
     args = parser.parse_args(argv)
     settings = get_console_settings()
     if args.command == "add-user":
         return add_user(settings, args.username, args.role)
     if args.command == "retention":
         return retention(settings)
+    if args.command == "export-reviewed":
+        return export_reviewed(settings)
     return serve(settings)
 
 

@@ -23,6 +23,7 @@ KIND_LABELS = {
 READING_LABELS = {
     Intent.REPORT_PROBLEM: "a problem report (safety)",
     Intent.OUT_OF_SCOPE: "really out of scope",
+    Intent.NLU_FALLBACK: "nothing (below the fallback threshold)",
 }
 
 CHANNEL_LABELS = {"rest": "REST", "socketio": "web chat", "telegram": "Telegram"}

@@ -79,10 +79,10 @@ def test_review_a_message_and_export_it(loop: tuple, context: BrowserContext) ->
     assert "not understood" in item.inner_text()
     item.locator("select[name=reading]").select_option("ask_downtime")
     item.locator("select[name=treatment]").select_option("microneedling")
+    screenshot(page, "console-inbox.png")
     item.locator("button[type=submit]").click()
     assert page.locator(f"#inbox input[value='{UNSURE}']").count() == 0
     assert "question: downtime and recovery" in page.inner_text("#reviewed")
-    screenshot(page, "console-inbox.png")
     page.click("#export")
 
     assert "Exported: 1 examples" in page.inner_text(".flash")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Dict, List
 
@@ -18,7 +19,7 @@ from components.intent_classifier import LinearIntentClassifier
 from console import export, privacy, queries, review
 from console.store import Stores
 from tests.console.seed import Message, Seeded, seed
-from tests.support.servers import PROJECT_DIR
+from tests.support.servers import BIN, PROJECT_DIR
 from tests.unit.test_intent_classifier import EXAMPLES, Pipeline
 
 UNSURE = "will my skin look weird at the office on monday after microneedling"
@@ -196,3 +197,20 @@ def test_a_reviewed_message_is_read_the_new_way_after_retraining(
     after = _train(tmp_path / "after", base().merge(reviewed))
 
     assert _reading(after, UNSURE) == "ask_downtime"
+
+
+def test_make_export_reviewed_runs_the_same_export(
+    stores: Stores, unsure: queries.Turn, data_dir: Path
+) -> None:
+    review.save(stores.console, unsure, UNSURE, "ask_downtime", "", "s")
+    env = {
+        "MEDSPA_CONSOLE_DB_URL": str(stores.console.url),
+        "MEDSPA_CONVERSATIONS_URL": str(stores.tracker.url),
+        "MEDSPA_TRAINING_DATA_DIR": str(data_dir),
+    }
+    done = subprocess.run(
+        [str(BIN / "python"), "-m", "console", "export-reviewed"],
+        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "1 examples (1 new" in done.stdout
+    assert UNSURE in (data_dir / "nlu" / "reviewed.yml").read_text()
