@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from console import audit, queries
+from console import audit, marks, queries
 from console.store import FLAGS, REVIEWS, Stores
 from medspa.contract import TOPIC_IDS, TOPIC_INTENT_PREFIX, TREATMENT_IDS, Intent, Kind
 
@@ -98,23 +98,7 @@ def inbox(
 
 def flag(engine: Engine, turn: queries.Turn, username: str) -> None:
     """Put a message in the inbox (from its transcript)."""
-    with engine.begin() as connection:
-        connection.execute(sa.delete(FLAGS).where(FLAGS.c.event_id == turn.event_id))
-        connection.execute(
-            sa.insert(FLAGS).values(
-                event_id=turn.event_id,
-                sender_id=turn.sender_id,
-                username=username,
-                at=time.time(),
-            )
-        )
-        audit.record(
-            connection,
-            username,
-            audit.FLAGGED,
-            turn.sender_id,
-            f"message {turn.event_id}",
-        )
+    marks.put(engine, FLAGS, turn.event_id, turn.sender_id, username, audit.FLAGGED)
 
 
 def save(
@@ -137,30 +121,19 @@ def save(
         raise ReviewError(f"unknown treatment {treatment!r}")
     if not text:
         raise ReviewError("the message is empty")
-    span = _named_span(turn, text, treatment)
-    with engine.begin() as connection:
-        connection.execute(
-            sa.delete(REVIEWS).where(REVIEWS.c.event_id == turn.event_id)
-        )
-        connection.execute(
-            sa.insert(REVIEWS).values(
-                event_id=turn.event_id,
-                sender_id=turn.sender_id,
-                text=text,
-                intent=intent,
-                treatment=treatment or None,
-                span=span,
-                username=username,
-                at=time.time(),
-            )
-        )
-        audit.record(
-            connection,
-            username,
-            audit.REVIEWED,
-            turn.sender_id,
-            f"message {turn.event_id}: {intent} {treatment}".strip(),
-        )
+    marks.put(
+        engine,
+        REVIEWS,
+        turn.event_id,
+        turn.sender_id,
+        username,
+        audit.REVIEWED,
+        f"message {turn.event_id}: {intent} {treatment}".strip(),
+        text=text,
+        intent=intent,
+        treatment=treatment or None,
+        span=_named_span(turn, text, treatment),
+    )
 
 
 def _named_span(turn: queries.Turn, text: str, treatment: str) -> Optional[str]:

@@ -63,13 +63,34 @@ AUDIT_LOG = sa.Table(
     sa.Column("detail", sa.Text, nullable=False, default=""),
 )
 
-CALLBACKS = sa.Table(
-    "called_back",
-    CONSOLE,
-    sa.Column("event_id", sa.Integer, primary_key=True),
-    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
-    sa.Column("username", sa.String(80), nullable=False),
-    sa.Column("at", sa.Float, nullable=False),
+
+def _message_marks(name: str, *columns: sa.Column) -> sa.Table:
+    """A table of marks that staff put on visitor messages (one per message)."""
+    return sa.Table(
+        name,
+        CONSOLE,
+        sa.Column("event_id", sa.Integer, primary_key=True),  # the user event
+        sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+        sa.Column("username", sa.String(80), nullable=False),
+        sa.Column("at", sa.Float, nullable=False),
+        *columns,
+    )
+
+
+# Problem reports someone called back.
+CALLBACKS = _message_marks("called_back")
+
+# Messages a member of staff flagged from a transcript for the review inbox.
+FLAGS = _message_marks("flags")
+
+# The review inbox: a visitor message's right reading, chosen by staff.
+REVIEWS = _message_marks(
+    "reviews",
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("intent", sa.String(80), nullable=False),
+    sa.Column("treatment", sa.String(80)),
+    sa.Column("span", sa.String(255)),  # where the treatment is named in the text
+    sa.Column("exported_at", sa.Float),
 )
 
 DELETIONS = sa.Table(
@@ -93,30 +114,6 @@ RETENTION_RUNS = sa.Table(
     sa.Column("events", sa.Integer, nullable=False),
 )
 
-# The review inbox: a visitor message's right reading, chosen by staff.
-REVIEWS = sa.Table(
-    "reviews",
-    CONSOLE,
-    sa.Column("event_id", sa.Integer, primary_key=True),
-    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
-    sa.Column("text", sa.Text, nullable=False),
-    sa.Column("intent", sa.String(80), nullable=False),
-    sa.Column("treatment", sa.String(80)),
-    sa.Column("span", sa.String(255)),  # where the treatment is named in the text
-    sa.Column("username", sa.String(80), nullable=False),
-    sa.Column("at", sa.Float, nullable=False),
-    sa.Column("exported_at", sa.Float),
-)
-
-# Messages a member of staff flagged from a transcript for the inbox.
-FLAGS = sa.Table(
-    "flags",
-    CONSOLE,
-    sa.Column("event_id", sa.Integer, primary_key=True),
-    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
-    sa.Column("username", sa.String(80), nullable=False),
-    sa.Column("at", sa.Float, nullable=False),
-)
 
 # Every knowledge-base edit: who, when, the entry before and after (YAML).
 KB_CHANGES = sa.Table(

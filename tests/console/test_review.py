@@ -8,19 +8,16 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
-from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
-from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 from rasa.shared.nlu.training_data.message import Message as NluMessage
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.intent_classifier import LinearIntentClassifier
 from console import export, privacy, queries, review
 from console.store import Stores
 from tests.console.seed import Message, Seeded, seed
 from tests.support.servers import BIN, PROJECT_DIR
-from tests.unit.test_intent_classifier import EXAMPLES, Pipeline
+from tests.unit.test_intent_classifier import EXAMPLES, train_small_model
 
 UNSURE = "will my skin look weird at the office on monday after microneedling"
 BASE = {
@@ -166,17 +163,7 @@ def base() -> TrainingData:
 
 def _train(storage_dir: Path, data: TrainingData) -> tuple:
     storage_dir.mkdir()
-    storage = LocalModelStorage(storage_dir)
-    pipeline = Pipeline(storage)
-    pipeline.train(data)
-    classifier = LinearIntentClassifier.create(
-        LinearIntentClassifier.get_default_config(),
-        storage,
-        Resource("classifier"),
-        ExecutionContext(GraphSchema({}), node_name="classifier"),
-    )
-    classifier.train(data)
-    return pipeline, classifier
+    return train_small_model(LocalModelStorage(storage_dir), data)
 
 
 def _reading(model: tuple, text: str) -> str:
