@@ -137,7 +137,11 @@ def today_noon() -> float:
 
 def seed(db: Path, conversations: List[Seeded] = CONVERSATIONS) -> None:
     """Write the conversations into the SQLite tracker store at ``db``."""
-    store = tracker_store(db)
+    seed_store(tracker_store(db), conversations)
+
+
+def seed_store(store: SQLTrackerStore, conversations: List[Seeded]) -> None:
+    """Write the conversations through Rasa's own tracker store (any dialect)."""
     now = today_noon()
 
     async def save_all() -> None:
