@@ -17,16 +17,14 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
-import os
 import sys
 import threading
 
 from console import accounts, export, privacy
 from console.store import Stores
-from medspa.settings import ConsoleSettings, get_console_settings
+from medspa.settings import ConsoleSettings, get_console_settings, staff_password
 
 LOG = logging.getLogger("console")
-PASSWORD_ENV = "MEDSPA_STAFF_PASSWORD"
 
 
 def _stores(settings: ConsoleSettings) -> Stores:
@@ -35,8 +33,8 @@ def _stores(settings: ConsoleSettings) -> Stores:
 
 def read_password() -> str:
     """The new account's password: environment, piped input, or a prompt."""
-    if os.environ.get(PASSWORD_ENV):
-        return os.environ[PASSWORD_ENV]
+    if staff_password():
+        return staff_password()
     if not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\n")
     first = getpass.getpass("Password: ")

@@ -9,7 +9,6 @@ SameSite=Strict, and Secure when ``MEDSPA_CONSOLE_SECURE_COOKIES`` is set.
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Optional
@@ -21,7 +20,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from console import accounts, labels
 from console.store import Stores
 from medspa.knowledge_base import KnowledgeBaseCache
-from medspa.settings import ConsoleSettings, get_settings
+from medspa.settings import ConsoleSettings, console_secret_key
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -48,24 +47,11 @@ class StaffUser(UserMixin):
         return self.account.is_admin
 
 
-def secret_key(settings: ConsoleSettings) -> str:
-    """The key signing the cookies: the setting, else a generated owner-only file."""
-    if settings.secret_key:
-        return settings.secret_key
-    path: Path = settings.secret_key_file
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(os.urandom(32).hex())
-    return path.read_text().strip()
-
-
 def create_app(settings: ConsoleSettings, stores: Optional[Stores] = None) -> Flask:
     """The console for ``settings`` (and these databases, else the settings')."""
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=secret_key(settings),
+        SECRET_KEY=console_secret_key(),
         SESSION_COOKIE_NAME="medspa_console",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
@@ -78,7 +64,7 @@ def create_app(settings: ConsoleSettings, stores: Optional[Stores] = None) -> Fl
         "settings": settings,
         "stores": stores
         or Stores.open(settings.conversations_url, settings.console_db_url),
-        "kb": KnowledgeBaseCache(get_settings().knowledge_base_path),
+        "kb": KnowledgeBaseCache(settings.knowledge_base_path),
     }
     CSRFProtect(app)
     login = LoginManager(app)

@@ -79,5 +79,8 @@ def when(timestamp: Optional[float]) -> str:
     """A timestamp as a UTC date and time."""
     if not timestamp:
         return ""
-    moment = datetime.fromtimestamp(timestamp, timezone.utc)
+    try:
+        moment = datetime.fromtimestamp(timestamp, timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return f"(no date: {timestamp:g})"
     return moment.strftime("%Y-%m-%d %H:%M UTC")

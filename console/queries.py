@@ -62,7 +62,7 @@ class Turn:
     @property
     def day(self) -> date:
         """The day of the message (UTC)."""
-        return datetime.fromtimestamp(self.timestamp, timezone.utc).date()
+        return day_of(self.timestamp)
 
     @property
     def kinds(self) -> List[str]:
@@ -145,6 +145,14 @@ class Filters:
         )
 
 
+def day_of(timestamp: float) -> date:
+    """The UTC day of a timestamp; one out of any calendar gives the nearest end."""
+    try:
+        return datetime.fromtimestamp(timestamp, timezone.utc).date()
+    except (OverflowError, OSError, ValueError):
+        return date.max if timestamp > 0 else date.min
+
+
 def last_days(days: int, today: Optional[date] = None) -> Filters:
     """The filters of the last ``days`` days, today included."""
     end = today or datetime.now(timezone.utc).date()
@@ -153,6 +161,16 @@ def last_days(days: int, today: Optional[date] = None) -> Filters:
 
 def _midnight(day: date) -> float:
     return datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp()
+
+
+# The columns read: what every version of Rasa's events table has.
+_READ = (
+    EVENTS.c.id,
+    EVENTS.c.sender_id,
+    EVENTS.c.type_name,
+    EVENTS.c.timestamp,
+    EVENTS.c.data,
+)
 
 
 def channel_of(sender_id: str, input_channel: Optional[str]) -> str:
@@ -196,7 +214,7 @@ def _turn(row: Any, data: Dict[str, Any]) -> Turn:
         timestamp=float(row.timestamp or 0),
         text=str(data.get("text") or ""),
         channel=channel_of(row.sender_id, data.get("input_channel")),
-        intent=row.intent_name or intent.get("name"),
+        intent=intent.get("name"),
         confidence=float(confidence) if confidence is not None else None,
         treatments_named=_entities(data, "treatment"),
         not_offered=_entities(data, "other_treatment"),
@@ -207,7 +225,7 @@ def _turn(row: Any, data: Dict[str, Any]) -> Turn:
 def _rows(
     connection: Connection, filters: Filters, senders: Optional[Sequence[str]]
 ) -> Iterable[Any]:
-    query = sa.select(EVENTS).where(EVENTS.c.type_name.in_(("user", "bot")))
+    query = sa.select(*_READ).where(EVENTS.c.type_name.in_(("user", "bot")))
     start, end = filters.span()
     if start is not None:
         query = query.where(EVENTS.c.timestamp >= start)
@@ -287,8 +305,9 @@ class Dashboard:
 
 
 def _day_range(filters: Filters, found: Sequence[Turn]) -> List[date]:
+    today = datetime.now(timezone.utc).date()
     first = filters.start or (found[0].day if found else None)
-    last = filters.end or (found[-1].day if found else None)
+    last = filters.end or (min(found[-1].day, today) if found else None)
     if first is None or last is None or last < first:
         return []
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
@@ -390,7 +409,7 @@ class TranscriptLine:
 def transcript(engine: Engine, sender_id: str) -> List[TranscriptLine]:
     """Every visitor and bot message of a conversation, in order."""
     query = (
-        sa.select(EVENTS)
+        sa.select(*_READ)
         .where(EVENTS.c.sender_id == sender_id)
         .where(EVENTS.c.type_name.in_(("user", "bot")))
         .order_by(EVENTS.c.id)

@@ -25,14 +25,12 @@ import sqlalchemy as sa
 from console import queries
 from console.labels import when
 from medspa.settings import get_console_settings
+from medspa.visitor_input import escape_controls
 
 
 def printable(text: str) -> str:
-    r"""``text`` with every control character escaped (``\x1b``, ``\n``...)."""
-    return "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
-        for ch in text
-    )
+    r"""``text`` on one line, control characters escaped (``\x1b``, ``\n``...)."""
+    return escape_controls(text).replace("\n", "\\n")
 
 
 def _section(title: str, counter: Counter, limit: int) -> str:
@@ -50,9 +48,16 @@ def _lines(title: str, turns: Iterable[queries.Turn], limit: int) -> str:
     return f"\n{title}\n" + ("\n".join(rows) if rows else "     (none)")
 
 
-def report(url: str, days: int, limit: int = 15) -> str:
-    """The report of the last ``days`` days of the tracker store at ``url``."""
-    filters = queries.last_days(days)
+def report(store: str | Path, days: int, limit: int = 15) -> str:
+    """The report of the last ``days`` days of a tracker store.
+
+    Args:
+        store: its SQLAlchemy URL, or the path of a SQLite file.
+        days: how many days back, today included (and anything since).
+        limit: the longest list printed.
+    """
+    filters = queries.Filters(start=queries.last_days(days).start)
+    url = f"sqlite:///{store}" if isinstance(store, Path) else store
     engine = sa.create_engine(url, future=True)
     try:
         found = queries.turns(engine, filters)

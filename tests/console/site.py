@@ -74,7 +74,7 @@ def console_env(workdir: Path) -> Dict[str, str]:
         **workdir_files(workdir),
         "MEDSPA_CONVERSATIONS_URL": f"sqlite:///{workdir / 'conversations.db'}",
         "MEDSPA_CONSOLE_DB_URL": f"sqlite:///{workdir / 'console.db'}",
-        "MEDSPA_CONSOLE_SECRET_KEY_FILE": str(workdir / "secret_key"),
+        "MEDSPA_VAR_DIR": str(workdir / "var"),
         "MEDSPA_CONSOLE_LOGIN_ATTEMPTS": "3",
     }
 

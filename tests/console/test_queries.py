@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DatabaseError
 
 from console import audit, figures, privacy, queries
-from console.labels import Labels, spreadsheet_safe
+from console.labels import Labels, spreadsheet_safe, when
 from console.store import AUDIT_LOG, Stores
 from medspa.knowledge_base import KnowledgeBase
-from tests.console.seed import XSS, holds
+from tests.console.seed import XSS, Message, Seeded, holds, seed
 
 
 def test_turns_pair_each_message_with_its_replies(stores: Stores) -> None:
@@ -178,3 +178,17 @@ def test_spreadsheet_cells_never_start_a_formula() -> None:
     assert spreadsheet_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert spreadsheet_safe("@SUM(A1)") == "'@SUM(A1)"
     assert spreadsheet_safe("does it hurt?") == "does it hurt?"
+
+
+def test_a_timestamp_out_of_any_calendar_breaks_nothing(stores: Stores) -> None:
+    db = Path(str(stores.tracker.url.database))
+    future = Seeded("far-future", "rest", -1e7, [Message("hello?", "greet", [])])
+    seed(db, [future])
+
+    found = queries.turns(stores.tracker)
+    board = queries.dashboard(found)
+
+    (odd,) = [t for t in found if t.sender_id == "far-future"]
+    assert odd.day == date.max and when(odd.timestamp).startswith("(no date")
+    assert board.days[-1] <= datetime.now(timezone.utc).date()
+    assert board.messages == len(found) - 1  # counted in no day's column

@@ -19,6 +19,7 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 
+from medspa.visitor_input import channel_sender
 from tests.support.servers import Assistant, running_assistant
 from tests.telegram.bot_api import BOT_NAME, TOKEN, BotApi
 
@@ -119,8 +120,13 @@ class TelegramClient:
         return self.post(self.update("callback_query", query))
 
     def user_texts(self, chat_id: int) -> list:
-        events = self.assistant.tracker(str(chat_id))["events"]
+        events = self.assistant.tracker(telegram_sender(chat_id))["events"]
         return [e.get("text") for e in events if e.get("event") == "user"]
+
+
+def telegram_sender(chat_id: int) -> str:
+    """The conversation id of a Telegram chat (``telegram-<chat id>``)."""
+    return channel_sender("telegram", str(chat_id))
 
 
 def visitor(chat_id: int) -> Dict[str, Any]:
