@@ -8,7 +8,7 @@ tested) from the page.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Mapping, Sequence, Tuple
+from typing import List, Mapping, Optional, Sequence, Tuple
 
 WIDTH = 720
 LEFT = 150  # room for row labels
@@ -63,17 +63,20 @@ def columns(
     values: Mapping[Tuple[str, str], float],
     height: float = 180,
     stacked: bool = True,
+    scale_to: Optional[float] = None,
 ) -> Chart:
     """Columns, one group per category (e.g. a day), one per series.
 
     Stacked, the series of a category share one column; otherwise they stand
-    side by side.
+    side by side. ``scale_to`` fixes the top of the scale (100 for shares).
     """
     chart = Chart(name, WIDTH, height + 40, series=list(series))
     totals = [
         [values.get((c, s), 0) for s in series] for c in categories
     ]  # per category, per series
-    top = max((sum(v) if stacked else max(v, default=0) for v in totals), default=0)
+    top = scale_to or max(
+        (sum(v) if stacked else max(v, default=0) for v in totals), default=0
+    )
     scale = height / top if top else 0
     step = min((WIDTH - 40) / max(len(categories), 1), 60)
     width = step * 0.8 if stacked else step * 0.8 / max(len(series), 1)

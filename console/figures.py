@@ -135,7 +135,7 @@ def _weekly_chart(board: Dashboard, labels: Labels) -> charts.Chart:
         for o in OUTCOMES
     }
     weeks = [w.isoformat() for w in board.outcomes_per_week]
-    return charts.columns("weekly", weeks, list(OUTCOMES), values)
+    return charts.columns("weekly", weeks, list(OUTCOMES), values, scale_to=100)
 
 
 def _channels(board: Dashboard, labels: Labels) -> List[Row]:
