@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -15,6 +16,7 @@ from console.labels import Labels, spreadsheet_safe, when
 from console.store import AUDIT_LOG, Stores
 from medspa.knowledge_base import KnowledgeBase
 from tests.console.seed import XSS, Message, Seeded, holds, seed
+from tests.support.servers import BIN, PROJECT_DIR
 
 
 def test_turns_pair_each_message_with_its_replies(stores: Stores) -> None:
@@ -192,3 +194,17 @@ def test_a_timestamp_out_of_any_calendar_breaks_nothing(stores: Stores) -> None:
     assert odd.day == date.max and when(odd.timestamp).startswith("(no date")
     assert board.days[-1] <= datetime.now(timezone.utc).date()
     assert board.messages == len(found) - 1  # counted in no day's column
+
+
+def test_make_retention_applies_the_setting(stores: Stores) -> None:
+    env = {
+        "MEDSPA_CONVERSATIONS_URL": str(stores.tracker.url),
+        "MEDSPA_CONSOLE_DB_URL": str(stores.console.url),
+        "MEDSPA_RETENTION_DAYS": "180",
+    }
+    done = subprocess.run(
+        [str(BIN / "python"), "-m", "console", "retention"],
+        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert done.stdout.startswith("Retention (180 days): deleted 1 conversations")
+    assert privacy.deletion_of(stores, "old-visitor").username == privacy.RETENTION_USER
