@@ -32,6 +32,11 @@ def chart_values(page: Page, chart: str) -> Dict[str, float]:
     return values
 
 
+def senders_listed(page: Page) -> List[str]:
+    rows = page.locator("#conversations tbody tr")
+    return [rows.nth(i).get_attribute("data-sender") or "" for i in range(rows.count())]
+
+
 def csrf_token(page: Page) -> str:
     return page.locator("input[name=csrf_token]").first.get_attribute("value") or ""
 
@@ -191,3 +196,54 @@ def test_admin_deletes_a_conversation_for_good(
     page.goto(console.url + f"conversation?sender={sender}")
     assert "by admin (erasure request)" in page.inner_text("#deleted")
     assert audited(console, sender) == [audit.DELETED, audit.VIEWED]
+
+
+def test_conversations_are_filtered_and_exported(
+    console: ConsoleSite, context: BrowserContext
+) -> None:
+    page = console.sign_in(context, "staff")
+    page.click("text=Conversations")
+    page.select_option("#filters select[name=channel]", "telegram")
+    page.click("#filters button[type=submit]")
+    assert senders_listed(page) == ["telegram-4242"]
+
+    page.select_option("#filters select[name=channel]", "")
+    page.select_option("#filters select[name=kind]", "safety")
+    page.click("#filters button[type=submit]")
+    assert set(senders_listed(page)) == {"telegram-4242", "carol"}
+
+    page.select_option("#filters select[name=kind]", "")
+    page.select_option("#filters select[name=treatment]", "microneedling")
+    page.fill("#filters input[name=q]", "APPOINTMENT")
+    page.click("#filters button[type=submit]")
+    assert senders_listed(page) == ["alice"]
+
+    csv_text = context.request.get(console.url + "export/heatmap.csv").text()
+    assert csv_text.splitlines()[0] == "treatment,topic,replies"
+    assert "Microneedling,pain and numbing,1" in csv_text.splitlines()
+
+
+def test_an_admin_adds_and_disables_an_account(
+    console: ConsoleSite, context: BrowserContext
+) -> None:
+    page = console.sign_in(context, "admin")
+    page.click("text=Accounts")
+    page.fill("form.login input[name=username]", "nurse")
+    page.select_option("form.login select[name=role]", "staff")
+    page.fill("form.login input[name=password]", "nurse-password-1")
+    page.click("form.login button[type=submit]")
+    assert "Account nurse: save done." in page.inner_text(".flash")
+
+    nurse = context.browser.new_context()
+    signed_in = nurse.new_page()
+    signed_in.goto(console.url + "login")
+    signed_in.fill("input[name=username]", "nurse")
+    signed_in.fill("input[name=password]", "nurse-password-1")
+    signed_in.click("form.login button[type=submit]")
+    assert signed_in.url == console.url
+
+    row = page.locator("#accounts tbody tr").filter(has_text="nurse")
+    row.locator("button").click()
+    signed_in.goto(console.url + "conversations")
+    assert signed_in.url == console.url + "login"  # a disabled account is out
+    nurse.close()
