@@ -14,6 +14,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from functools import cached_property
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
@@ -44,7 +45,11 @@ _ANSWERED_KINDS = {
 
 @dataclass
 class Turn:
-    """One visitor message and the bot's replies to it."""
+    """One visitor message and the bot's replies to it.
+
+    Its derived figures (kinds, outcome...) are computed once, when first read:
+    after :func:`turns` has collected every reply.
+    """
 
     event_id: int
     sender_id: str
@@ -59,17 +64,17 @@ class Turn:
     answers: List[contract.Answer] = field(default_factory=list)
     replies: List[str] = field(default_factory=list)
 
-    @property
+    @cached_property
     def day(self) -> date:
         """The day of the message (UTC)."""
         return day_of(self.timestamp)
 
-    @property
+    @cached_property
     def kinds(self) -> List[str]:
         """The kinds of the replies, in order, once each."""
         return list(dict.fromkeys(str(a.get("kind")) for a in self.answers))
 
-    @property
+    @cached_property
     def treatments(self) -> List[str]:
         """The treatments the replies were about."""
         found: List[str] = []
@@ -77,7 +82,7 @@ class Turn:
             found += answer.get("treatments") or [answer.get("treatment")]
         return [t for t in dict.fromkeys(found) if t]
 
-    @property
+    @cached_property
     def outcome(self) -> str:
         """Answered, not covered, not understood, or another kind of reply."""
         kinds = set(self.kinds)
@@ -92,7 +97,7 @@ class Turn:
             return NOT_UNDERSTOOD
         return OTHER
 
-    @property
+    @cached_property
     def is_problem_report(self) -> bool:
         """Whether the visitor reported a problem (a ``safety`` reply)."""
         return Kind.SAFETY.value in self.kinds

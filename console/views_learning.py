@@ -24,6 +24,7 @@ from medspa.contract import TOPIC_IDS, TREATMENT_IDS
 from medspa.knowledge_base import CLINIC_SOURCE
 
 blueprint = Blueprint("learning", __name__)
+INBOX_PAGE = 100  # messages shown at once, newest first
 
 
 def _turn_of_form() -> queries.Turn:
@@ -42,10 +43,12 @@ def inbox() -> Any:
     stores = stores_of(current_app)
     settings = settings_of(current_app)
     filters = filters_of_request()
+    items = review.inbox(stores, filters, settings.review_confidence)
     return render_template(
         "inbox.html",
         filters=filters,
-        items=review.inbox(stores, filters, settings.review_confidence),
+        items=items[:INBOX_PAGE],
+        waiting=len(items),
         readings=review.READINGS,
         treatments=TREATMENT_IDS,
         done=review.reviewed(stores.console)[:50],
