@@ -26,13 +26,14 @@ _TOP_KEYS = {"sources", "topics", "concerns", "areas", "not_offered", "treatment
 _OPTIONAL_TOP_KEYS = {"sources", "not_offered"}
 _TREATMENT_KEYS = {"name", "source", "synonyms", "concerns", "areas", "topics"}
 _TERM_KEYS = {"name", "synonyms"}
-_COVERED_KEYS = {"answer", "evidence", "source", "covered", "author", "date"}
-_CLINIC_KEYS = ("answer", "author", "date")
+_COVERED_KEYS = {"answer", "evidence", "source", "covered"}
+
 
 CLINIC_SOURCE = "clinic"
 """The ``source`` of an answer the clinic wrote itself (with ``author`` and
 ``date``) rather than quoted from an article: prices, aftercare sheets..."""
 CLINIC_TITLE = "the clinic's own information"
+_CLINIC_KEYS = ("answer", "author", "date")
 
 
 class KnowledgeBaseError(ValueError):
@@ -173,7 +174,7 @@ def _parse_terms(raw: Any, path: Path, section: str) -> Dict[str, Term]:
 
 def _parse_entry(raw: Any, default_source: str, path: Path, where: str) -> Entry:
     data = _require_mapping(raw, path, where)
-    _check_keys(data, _COVERED_KEYS, set(), path, where)
+    _check_keys(data, _COVERED_KEYS | set(_CLINIC_KEYS), set(), path, where)
     covered = data.get("covered", True)
     if not isinstance(covered, bool):
         raise KnowledgeBaseError(path, f"{where}.covered", "expected true or false")
