@@ -13,8 +13,7 @@ WEB_DEPS := web/node_modules/.package-lock.json
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard components/*.py)
 
 .PHONY: help install browser train run shell validate lint format test test-unit \
-        test-conversations test-browser grade benchmark report lock clean \
-        console staff-user retention export-reviewed
+        test-conversations test-browser grade benchmark report lock clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -80,8 +79,18 @@ benchmark: install train ## print NLU accuracy on the held-out questions
 	$(BIN)/python -m benchmarks.nlu_accuracy --data tests/heldout/test.yml
 	$(BIN)/python -m benchmarks.nlu_accuracy --data tests/heldout/test_visitors.yml
 
-report: install ## what visitors asked: the console's figures as text (any SQL tracker store)
-	$(BIN)/python -m scripts.report
+report: ## what visitors asked: a report for staff from var/conversations.db
+	$(BIN)/python scripts/report.py
+
+lock: install ## re-pin every installed version into constraints.txt
+	( echo '# Every package version of the tested set (pip freeze). Regenerate with `make lock`.'; \
+	  $(BIN)/pip freeze --exclude-editable ) > constraints.txt
+
+clean: ## remove built files (environment, models, caches)
+	rm -rf $(VENV) models build results .rasa .pytest_cache .mypy_cache .ruff_cache web/node_modules test-artifacts
+
+# The staff console (console/, README "Staff console").
+.PHONY: console staff-user retention export-reviewed
 
 console: install ## serve the staff console alone (make run starts it too)
 	$(BIN)/python -m console serve
@@ -95,10 +104,3 @@ export-reviewed: install ## write the console's reviewed messages into data/nlu/
 
 retention: install ## delete conversations older than MEDSPA_RETENTION_DAYS (the console does it too)
 	$(BIN)/python -m console retention
-
-lock: install ## re-pin every installed version into constraints.txt
-	( echo '# Every package version of the tested set (pip freeze). Regenerate with `make lock`.'; \
-	  $(BIN)/pip freeze --exclude-editable ) > constraints.txt
-
-clean: ## remove built files (environment, models, caches)
-	rm -rf $(VENV) models build results .rasa .pytest_cache .mypy_cache .ruff_cache web/node_modules test-artifacts

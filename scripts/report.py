@@ -9,7 +9,7 @@ treatments named that the articles don't cover (``not_offered``) and the
 messages not understood. Visitor text is hostile input: control characters
 are printed escaped, never sent to the terminal.
 
-usage: python -m scripts.report [--url sqlite:///var/conversations.db] [--days 30]
+usage: python scripts/report.py [--url sqlite:///var/conversations.db] [--days 30]
 """
 
 from __future__ import annotations
@@ -22,10 +22,14 @@ from typing import Iterable
 
 import sqlalchemy as sa
 
-from console import queries
-from console.labels import when
-from medspa.settings import get_console_settings
-from medspa.visitor_input import escape_controls
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+if str(PROJECT_DIR) not in sys.path:  # started as a script: find the packages
+    sys.path.insert(0, str(PROJECT_DIR))
+
+from console import queries  # noqa: E402
+from console.labels import when  # noqa: E402
+from medspa.settings import get_console_settings  # noqa: E402
+from medspa.visitor_input import escape_controls  # noqa: E402
 
 
 def printable(text: str) -> str:
