@@ -51,7 +51,7 @@ def create_app(settings: ConsoleSettings, stores: Optional[Stores] = None) -> Fl
     """The console for ``settings`` (and these databases, else the settings')."""
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=console_secret_key(),
+        SECRET_KEY=console_secret_key(settings.var_dir),
         SESSION_COOKIE_NAME="medspa_console",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Mapping, Tuple
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
+
+import yaml
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -49,7 +51,7 @@ CONSOLE_VARIABLES: Tuple[Variable, ...] = (
         "",
         "SQLAlchemy URL of Rasa's tracker store, read by the console and "
         "`make report` (e.g. `postgresql://rasa@db/rasa`)",
-        "`sqlite:///var/conversations.db`",
+        "the SQL tracker store of `MEDSPA_ENDPOINTS`",
     ),
     Variable(
         "MEDSPA_CONSOLE_DB_URL",
@@ -511,9 +513,11 @@ def get_console_settings(environ: Mapping[str, str] | None = None) -> ConsoleSet
     """
     var_dir = Path(env("MEDSPA_VAR_DIR", environ))
     console_db = env("MEDSPA_CONSOLE_DB_URL", environ)
+    endpoints = PROJECT_DIR / env("MEDSPA_ENDPOINTS", environ)
     return ConsoleSettings(
         var_dir=var_dir,
         conversations_url=env("MEDSPA_CONVERSATIONS_URL", environ)
+        or tracker_store_url(endpoints, environ)
         or f"sqlite:///{var_dir / 'conversations.db'}",
         console_db_url=console_db or f"sqlite:///{var_dir / 'console.db'}",
         host=env("MEDSPA_CONSOLE_HOST", environ),
@@ -531,10 +535,39 @@ def get_console_settings(environ: Mapping[str, str] | None = None) -> ConsoleSet
     )
 
 
-def console_secret_key(environ: Mapping[str, str] | None = None) -> str:
+def console_secret_key(var_dir: Path, environ: Mapping[str, str] | None = None) -> str:
     """The console's cookie key: ``MEDSPA_CONSOLE_SECRET_KEY``, else a file."""
-    var_dir = Path(env("MEDSPA_VAR_DIR", environ))
     return secret("MEDSPA_CONSOLE_SECRET_KEY", var_dir / "console_secret_key", environ)
+
+
+_ENDPOINT_VARIABLE = re.compile(r"\$\{(\w+)\}")
+
+
+def tracker_store_url(endpoints: Path, environ: Mapping[str, str] | None = None) -> str:
+    """The SQLAlchemy URL of the SQL tracker store an endpoints file names.
+
+    Read as Rasa reads it: ``${VARIABLE}`` taken from the environment, the
+    server's address under ``url`` (or ``host``), a SQLite path relative to
+    the project. Empty when the file names no SQL tracker store.
+    """
+    try:
+        text = endpoints.read_text()
+    except OSError:
+        return ""
+    values = os.environ if environ is None else environ
+    text = _ENDPOINT_VARIABLE.sub(lambda m: values.get(m.group(1), ""), text)
+    store = (yaml.safe_load(text) or {}).get("tracker_store") or {}
+    if str(store.get("type", "")).upper() != "SQL":
+        return ""
+    dialect, db = str(store.get("dialect") or "sqlite"), str(store.get("db") or "")
+    if dialect == "sqlite":
+        return f"sqlite:///{PROJECT_DIR / db}"
+    user = quote(str(store.get("username") or ""), safe="")
+    if user and store.get("password"):
+        user += ":" + quote(str(store["password"]), safe="")
+    host = str(store.get("url") or store.get("host") or "")
+    port = f":{store['port']}" if store.get("port") else ""
+    return f"{dialect}://{user}{'@' if user else ''}{host}{port}/{db}"
 
 
 def staff_password(environ: Mapping[str, str] | None = None) -> str:
