@@ -171,7 +171,7 @@ VARIABLES: Tuple[Variable, ...] = (
         "seconds the Rasa server waits for the action server before its fallback",
     ),
     Variable("MEDSPA_MAX_MESSAGE_CHARS", "2000", "longest message read (characters)"),
-    Variable("MEDSPA_MAX_BODY_BYTES", "65536", "largest request body (bytes)"),
+    Variable("MEDSPA_MAX_BODY_BYTES", "262144", "largest request body (bytes)"),
     Variable("MEDSPA_MAX_METADATA_BYTES", "4096", "largest message metadata (JSON)"),
     Variable("MEDSPA_MAX_SENDER_CHARS", "128", "longest REST sender id"),
     Variable(

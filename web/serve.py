@@ -120,6 +120,20 @@ class PageHandler(BaseHTTPRequestHandler):
         """Name the server without its Python version."""
         return "medspa-web"
 
+    def send_error(
+        self, code: int, message: str | None = None, explain: str | None = None
+    ) -> None:
+        """Answer a visitor's bad request with a 4xx, never a server error.
+
+        ``http.server`` answers an unknown method with 501 and an HTTP version
+        it does not speak with 505; for this page both are the client's doing.
+        """
+        if code == HTTPStatus.NOT_IMPLEMENTED:
+            code = HTTPStatus.METHOD_NOT_ALLOWED
+        elif code == HTTPStatus.HTTP_VERSION_NOT_SUPPORTED:
+            code = HTTPStatus.BAD_REQUEST
+        super().send_error(code, message, explain)
+
     def do_GET(self) -> None:
         """Send one of the page's files."""
         self._answer(with_body=True)

@@ -161,7 +161,7 @@ def test_the_conversation_survives_a_reload(
     chat.page.reload()
     chat.page.wait_for_selector(INPUT)
     chat.wait_connected()
-    assert chat.session_id == session
+    assert chat.sender == session
     assert chat.bot_texts() == history
     assert chat.visitor_texts() == ["does microneedling hurt?"]
 

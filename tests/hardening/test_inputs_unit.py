@@ -76,7 +76,8 @@ def test_metadata_is_bounded_and_valid() -> None:
 def test_json_bodies_with_unstorable_text_are_refused() -> None:
     visitor_input.check_json_text(b'{"sender": "me", "message": "caf\\u00e9"}')
     visitor_input.check_json_text(b"not json at all")
-    for body in (b'{"sender": "\\udfff"}', b'{"m": ["\\ud800"]}', b'{"m": "a\\u0000"}'):
+    visitor_input.check_json_text(b'{"message": "binary \\u0000"}')
+    for body in (b'{"sender": "\\udfff"}', b'{"m": ["\\ud800"]}', b'{"\\udc00": 1}'):
         with pytest.raises(InvalidInput):
             visitor_input.check_json_text(body)
 
