@@ -9,6 +9,7 @@ SameSite=Strict, and Secure when ``MEDSPA_CONSOLE_SECURE_COOKIES`` is set.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Optional
@@ -19,9 +20,10 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from console import accounts, labels
 from console.store import Stores
-from medspa.knowledge_base import KnowledgeBaseCache
+from medspa.knowledge_base import KnowledgeBase, KnowledgeBaseCache, KnowledgeBaseError
 from medspa.settings import ConsoleSettings, console_secret_key
 
+LOG = logging.getLogger(__name__)
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
@@ -101,6 +103,11 @@ def create_app(settings: ConsoleSettings, stores: Optional[Stores] = None) -> Fl
         message = "Only an admin may do this."
         return render_template("error.html", message=message), 403
 
+    @app.errorhandler(KnowledgeBaseError)
+    def knowledge_base_broken(error: KnowledgeBaseError) -> Any:
+        message = f"The knowledge base can't be read: {error}"
+        return render_template("error.html", message=message), 500
+
     @app.errorhandler(404)
     def not_found(error: Any) -> Any:
         return render_template("error.html", message="Nothing here."), 404
@@ -134,6 +141,19 @@ def kb_path_of(app: Flask) -> Path:
     return Path(app.extensions["medspa"]["kb"].path)
 
 
+def kb_of(app: Flask) -> KnowledgeBase:
+    """The current knowledge base (re-read when the file changes).
+
+    Raises:
+        KnowledgeBaseError: the file was never readable since the start.
+    """
+    return app.extensions["medspa"]["kb"].get()
+
+
 def labels_of(app: Flask) -> labels.Labels:
-    """Labels from the current knowledge base (re-read when the file changes)."""
-    return labels.Labels(app.extensions["medspa"]["kb"].get())
+    """Labels from the knowledge base; plain ids if its file can't be read."""
+    try:
+        return labels.Labels(kb_of(app))
+    except KnowledgeBaseError:
+        LOG.exception("the knowledge base can't be read: showing ids")
+        return labels.Labels(None)

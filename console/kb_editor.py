@@ -26,7 +26,7 @@ from typing import Any, List, Optional
 import sqlalchemy as sa
 import yaml
 from filelock import FileLock
-from ruamel.yaml import YAML
+from ruamel.yaml import YAML, YAMLError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString
 from sqlalchemy.engine import Engine
@@ -99,9 +99,20 @@ def _treatment(doc: Any, treatment: str, topic: str) -> Any:
 
 
 def read_entry(path: Path, treatment: str, topic: str) -> EntryForm:
-    """The entry as the file has it now."""
-    doc = _yaml().load(path.read_text(encoding="utf-8"))
-    return _form(_treatment(doc, treatment, topic), topic)
+    """The entry as the file has it now.
+
+    Raises:
+        KnowledgeBaseError: the file can't be read or parsed.
+        EditError: it has no such entry.
+    """
+    return _form(_treatment(_load(_yaml(), path), treatment, topic), topic)
+
+
+def _load(loader: Any, path: Path) -> Any:
+    try:
+        return loader.load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YAMLError) as error:
+        raise KnowledgeBaseError(path, "file", f"cannot be read ({error})") from error
 
 
 def _form(node: Any, topic: str) -> EntryForm:
@@ -216,7 +227,7 @@ def save_entry(
     """
     with FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT):
         loader = _yaml()
-        doc = loader.load(path.read_text(encoding="utf-8"))
+        doc = _load(loader, path)
         node = _treatment(doc, treatment, topic)
         before = _form(node, topic)
         if expected is not None and before.fingerprint() != expected:

@@ -35,12 +35,12 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 class Labels:
     """Names of treatments, topics, kinds and channels, from the knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
-        self.kb = kb
+    def __init__(self, kb: Optional[KnowledgeBase]) -> None:
+        self.kb = kb  # None when the file can't be read: ids are shown instead
 
     def treatment(self, treatment_id: Any) -> str:
         """The treatment's name (the id itself when unknown)."""
-        found = self.kb.treatments.get(str(treatment_id))
+        found = self.kb.treatments.get(str(treatment_id)) if self.kb else None
         return found.name if found else str(treatment_id)
 
     def treatments(self, treatment_ids: Iterable[Any]) -> str:
@@ -49,6 +49,8 @@ class Labels:
 
     def topic(self, topic_id: Any) -> str:
         """The topic's label."""
+        if self.kb is None:
+            return str(topic_id)
         return self.kb.topic_labels.get(str(topic_id), str(topic_id))
 
     def reading(self, intent: Any) -> str:

@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user
 
 from console import export, kb_editor, queries, review
-from console.app import kb_path_of, labels_of, settings_of, stores_of
+from console.app import kb_of, kb_path_of, settings_of, stores_of
 from console.views_auth import admin_required
 from console.views_pages import filters_of_request
 from medspa.contract import TOPIC_IDS, TREATMENT_IDS
@@ -115,7 +115,7 @@ def knowledge() -> Any:
     """Every treatment x topic entry: from an article, by the clinic, or none."""
     return render_template(
         "knowledge.html",
-        kb=labels_of(current_app).kb,
+        kb=kb_of(current_app),
         topics=TOPIC_IDS,
         changes=kb_editor.history(stores_of(current_app).console),
         clinic=CLINIC_SOURCE,
@@ -148,7 +148,7 @@ def _edit_page(
     fingerprint: str,
     error: Optional[str] = None,
 ) -> Any:
-    kb = labels_of(current_app).kb
+    kb = kb_of(current_app)
     page = render_template(
         "kb_edit.html",
         treatment=treatment,
