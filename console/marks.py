@@ -9,7 +9,7 @@ change is written to the audit log in the same transaction.
 from __future__ import annotations
 
 import time
-from typing import Any, Dict, Iterable
+from typing import Any, Dict, Iterable, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -26,47 +26,36 @@ def put(
     username: str,
     action: str,
     detail: str = "",
-    **values: Any,
+    values: Optional[Dict[str, Any]] = None,
 ) -> None:
-    """Set (or replace) ``username``'s mark on message ``event_id``; audited."""
+    """Set (or replace) ``username``'s mark on message ``event_id``; audited.
+
+    With ``values`` None, the mark is taken off instead.
+    """
     with engine.begin() as connection:
         connection.execute(sa.delete(table).where(table.c.event_id == event_id))
-        connection.execute(
-            sa.insert(table).values(
-                event_id=event_id,
-                sender_id=sender_id,
-                username=username,
-                at=time.time(),
-                **values,
+        if values is not None:
+            connection.execute(
+                sa.insert(table).values(
+                    event_id=event_id,
+                    sender_id=sender_id,
+                    username=username,
+                    at=time.time(),
+                    **values,
+                )
             )
-        )
         audit.record(
             connection, username, action, sender_id, detail or f"message {event_id}"
         )
-
-
-def remove(
-    engine: Engine,
-    table: sa.Table,
-    event_id: int,
-    sender_id: str,
-    username: str,
-    action: str,
-) -> None:
-    """Take the mark off message ``event_id``; audited."""
-    with engine.begin() as connection:
-        connection.execute(sa.delete(table).where(table.c.event_id == event_id))
-        audit.record(connection, username, action, sender_id, f"message {event_id}")
 
 
 def set_called_back(
     engine: Engine, event_id: int, sender_id: str, username: str, done: bool
 ) -> None:
     """Mark (or unmark) the problem report ``event_id`` as called back."""
-    if done:
-        put(engine, CALLBACKS, event_id, sender_id, username, audit.CALLED_BACK)
-    else:
-        remove(engine, CALLBACKS, event_id, sender_id, username, audit.CALL_BACK_UNDONE)
+    action = audit.CALLED_BACK if done else audit.CALL_BACK_UNDONE
+    put(engine, CALLBACKS, event_id, sender_id, username, action,
+        values={} if done else None)  # fmt: skip
 
 
 def called_back(engine: Engine, event_ids: Iterable[int]) -> Dict[int, str]:

@@ -98,7 +98,9 @@ def inbox(
 
 def flag(engine: Engine, turn: queries.Turn, username: str) -> None:
     """Put a message in the inbox (from its transcript)."""
-    marks.put(engine, FLAGS, turn.event_id, turn.sender_id, username, audit.FLAGGED)
+    marks.put(
+        engine, FLAGS, turn.event_id, turn.sender_id, username, audit.FLAGGED, values={}
+    )
 
 
 def save(
@@ -129,10 +131,12 @@ def save(
         username,
         audit.REVIEWED,
         f"message {turn.event_id}: {intent} {treatment}".strip(),
-        text=text,
-        intent=intent,
-        treatment=treatment or None,
-        span=_named_span(turn, text, treatment),
+        values=dict(
+            text=text,
+            intent=intent,
+            treatment=treatment or None,
+            span=_named_span(turn, text, treatment),
+        ),
     )
 
 

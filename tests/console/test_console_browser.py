@@ -37,6 +37,15 @@ def senders_listed(page: Page) -> List[str]:
     return [rows.nth(i).get_attribute("data-sender") or "" for i in range(rows.count())]
 
 
+def search(page: Page, **fields: str) -> List[str]:
+    """Fill the conversation filters (the others emptied); the senders listed."""
+    for name in ("channel", "kind", "treatment"):
+        page.select_option(f"#filters select[name={name}]", fields.get(name, ""))
+    page.fill("#filters input[name=q]", fields.get("q", ""))
+    page.click("#filters button[type=submit]")
+    return senders_listed(page)
+
+
 def csrf_token(page: Page) -> str:
     return page.locator("input[name=csrf_token]").first.get_attribute("value") or ""
 
@@ -203,20 +212,9 @@ def test_conversations_are_filtered_and_exported(
 ) -> None:
     page = console.sign_in(context, "staff")
     page.click("text=Conversations")
-    page.select_option("#filters select[name=channel]", "telegram")
-    page.click("#filters button[type=submit]")
-    assert senders_listed(page) == ["telegram-4242"]
-
-    page.select_option("#filters select[name=channel]", "")
-    page.select_option("#filters select[name=kind]", "safety")
-    page.click("#filters button[type=submit]")
-    assert set(senders_listed(page)) == {"telegram-4242", "carol"}
-
-    page.select_option("#filters select[name=kind]", "")
-    page.select_option("#filters select[name=treatment]", "microneedling")
-    page.fill("#filters input[name=q]", "APPOINTMENT")
-    page.click("#filters button[type=submit]")
-    assert senders_listed(page) == ["alice"]
+    assert search(page, channel="telegram") == ["telegram-4242"]
+    assert set(search(page, kind="safety")) == {"telegram-4242", "carol"}
+    assert search(page, treatment="microneedling", q="APPOINTMENT") == ["alice"]
 
     csv_text = context.request.get(console.url + "export/heatmap.csv").text()
     assert csv_text.splitlines()[0] == "treatment,topic,replies"
