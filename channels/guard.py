@@ -51,9 +51,10 @@ MAX_TRACKED_KEYS = 10_000
 
 
 @lru_cache(maxsize=1)
-def project_wording() -> Wording:
-    """The wording of the project's domain.yml."""
-    return Wording(yaml.safe_load((PROJECT_DIR / "domain.yml").read_text()))
+def project_responses() -> Dict[str, Any]:
+    """The responses of domain.yml (an older model may lack the newest ones)."""
+    domain = yaml.safe_load((PROJECT_DIR / "domain.yml").read_text()) or {}
+    return dict(domain.get("responses") or {})
 
 
 async def refuse_invalid_text(request: Request) -> Optional[HTTPResponse]:
@@ -303,10 +304,10 @@ class Guard:
         return getattr(getattr(self.app, "ctx", None), "agent", None)
 
     def _wording(self) -> Wording:
-        """The wording of the running model's domain (domain.yml before it loads)."""
+        """The wording of the running model's domain, completed by domain.yml."""
         domain = getattr(self._agent(), "domain", None)
-        responses = getattr(domain, "responses", None)
-        return Wording({"responses": responses}) if responses else project_wording()
+        responses = getattr(domain, "responses", None) or {}
+        return Wording({"responses": {**project_responses(), **responses}})
 
     async def _send(
         self, output: OutputChannel, sender: str, reply: Tuple[str, Answer]

@@ -175,11 +175,6 @@ VARIABLES: Tuple[Variable, ...] = (
     Variable("MEDSPA_MAX_METADATA_BYTES", "4096", "largest message metadata (JSON)"),
     Variable("MEDSPA_MAX_SENDER_CHARS", "128", "longest REST sender id"),
     Variable(
-        "MEDSPA_MAX_EVENTS",
-        "2000",
-        "events of a conversation read per message (older ones stay stored)",
-    ),
-    Variable(
         "MEDSPA_SENDER_RATE",
         "30",
         "messages per minute one conversation may send",
@@ -339,7 +334,6 @@ class Limits:
     body_bytes: int
     metadata_bytes: int
     sender_chars: int
-    events: int
     sender_rate: int
     address_rate: int
     queued: int
@@ -411,7 +405,6 @@ def read_settings(environ: Mapping[str, str] | None = None) -> Settings:
             body_bytes=_int("MEDSPA_MAX_BODY_BYTES", environ),
             metadata_bytes=_int("MEDSPA_MAX_METADATA_BYTES", environ),
             sender_chars=_int("MEDSPA_MAX_SENDER_CHARS", environ),
-            events=_int("MEDSPA_MAX_EVENTS", environ),
             sender_rate=_int("MEDSPA_SENDER_RATE", environ),
             address_rate=_int("MEDSPA_ADDRESS_RATE", environ),
             queued=_int("MEDSPA_MAX_QUEUED", environ),

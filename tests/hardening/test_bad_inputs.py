@@ -597,6 +597,10 @@ def test_nothing_crashed_nothing_was_lost_and_no_traceback_was_logged(
     crashes = [p for p in PROGRAMS if stack.pid(p) != witnesses.pids[p]]
     FIGURES["crashes (process restarted)"] += len(crashes)
     tracebacks = {p: stack.log(p).count("Traceback") for p in PROGRAMS}
+    # no log line carries more than the message length limit of visitor text
+    longest = max(len(line) for p in PROGRAMS for line in stack.log(p).splitlines())
+    FIGURES["longest log line (characters)"] = longest
+    assert longest < 4_000
     FIGURES["tracebacks in the logs"] += sum(tracebacks.values())
     assert crashes == []
     assert tracebacks == {p: 0 for p in PROGRAMS}

@@ -22,6 +22,7 @@ from typing import Any, Dict, Iterator, List
 
 import pytest
 
+from tests.hardening.conftest import FIGURES
 from tests.hardening.stack import PROGRAMS, Stack, supervised_stack, user_texts
 from tests.support.servers import http_json
 
@@ -30,7 +31,12 @@ PHONE = "+1 555 0100"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    env = {"MEDSPA_ACTION_TIMEOUT": "3", "MEDSPA_MAX_QUEUED": "3"}
+    env = {
+        "MEDSPA_ACTION_TIMEOUT": "3",
+        "MEDSPA_MAX_QUEUED": "3",
+        # Rasa's lock on a conversation gives up after 2 s instead of 60 s
+        "TICKET_LOCK_LIFETIME": "2",
+    }
     with supervised_stack(Path(tmp_path_factory.mktemp("faults")), env) as running:
         yield running
 
@@ -47,8 +53,10 @@ def test_the_action_server_down_still_gets_every_visitor_a_reply(stack: Stack) -
     """Finding 3: with the action server down, every visitor got ``[]``."""
     question, problem = sender(), sender()
     stack.ctl("stop", "actions")
+    FIGURES["faults injected"] += 1
     try:
         replies = stack.assistant.say(question, "does microneedling hurt?")
+        FIGURES["messages without a reply (faults)"] += not replies
         assert replies and PHONE in replies[0]["text"]
         assert kinds(stack, question) == ["handoff"]
 
@@ -71,11 +79,39 @@ def test_a_frozen_action_server_is_not_waited_for(stack: Stack) -> None:
     who = sender()
     pid = stack.pid("actions")
     os.kill(pid, signal.SIGSTOP)
+    FIGURES["faults injected"] += 1
     try:
         replies = stack.assistant.say(who, "I have a burn on my cheek after thermage")
     finally:
         os.kill(pid, signal.SIGCONT)
+    FIGURES["messages without a reply (faults)"] += not replies
     assert replies and kinds(stack, who) == ["safety"]
+
+
+def test_a_message_that_waits_too_long_for_its_turn_still_gets_a_reply(
+    stack: Stack,
+) -> None:
+    """Finding 3: Rasa's lock gave up on queued messages, which got ``[]``."""
+    who = sender()
+    pid = stack.pid("actions")
+    results: Dict[int, Any] = {}
+
+    def post(number: int) -> None:
+        results[number] = stack.assistant.say(who, f"does it hurt? ({number})")
+
+    os.kill(pid, signal.SIGSTOP)  # the first message holds the lock for 3 s
+    FIGURES["faults injected"] += 1
+    try:
+        threads = [threading.Thread(target=post, args=(n,)) for n in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    unanswered = [n for n in range(2) if not results.get(n)]
+    FIGURES["messages without a reply (faults)"] += len(unanswered)
+    assert unanswered == []
 
 
 def test_a_long_queue_for_one_conversation_answers_every_message(stack: Stack) -> None:
@@ -98,6 +134,7 @@ def test_a_long_queue_for_one_conversation_answers_every_message(stack: Stack) -
         thread.join(timeout=300)
     assert len(results) == 12
     unanswered = [n for n, r in results.items() if not (isinstance(r, list) and r)]
+    FIGURES["messages without a reply (faults)"] += len(unanswered)
     assert unanswered == []
     # what was let in is stored and answered; the rest was told to wait
     stored = user_texts(stack.assistant, who)
@@ -120,16 +157,19 @@ def test_kill_9_each_process_in_turn_loses_nothing(stack: Stack) -> None:
         before = stack.assistant.tracker(who)["events"]
         old = stack.pid(program)
         os.kill(old, signal.SIGKILL)
+        FIGURES["faults injected"] += 1
         others = [p for p in PROGRAMS if p != program]
         new = stack.wait_running(program, timeout=240)
         assert new != old
         # the others kept serving (never restarted)
         assert all(stack.serves(p) for p in others)
         after_restart = stack.assistant.tracker(who)["events"]
+        FIGURES["events lost (faults)"] += sum(e not in after_restart for e in before)
         assert after_restart == before  # nothing lost
         if program != "web":
             question = next(questions)
             replies = stack.assistant.say(who, question)
+            FIGURES["messages without a reply (faults)"] += not replies
             assert replies
             (answer,) = stack.assistant.turn_answers(who)
             assert answer["kind"] == "kb" and answer["treatment"] == "microneedling"
