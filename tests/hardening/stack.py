@@ -132,6 +132,7 @@ def supervised_stack(
         "RASA_PORT": str(rasa_port),
         "ACTIONS_PORT": str(action_port),
         "WEB_PORT": str(web_port),
+        "MEDSPA_CONSOLE_PORT": str(free_port()),  # the staff console, also supervised
         **(env or {}),
     }
     supervisor = subprocess.Popen(
