@@ -168,7 +168,7 @@ def test_the_readme_lists_every_variable() -> None:
 def test_the_environment_is_read_in_one_module() -> None:
     readers = [
         str(path.relative_to(PROJECT_DIR))
-        for package in ("medspa", "actions", "components", "channels", "web")
+        for package in ("medspa", "actions", "components", "channels", "console", "web")
         for path in (PROJECT_DIR / package).rglob("*.py")
         if "node_modules" not in path.parts
         and re.search(r"os\.environ|os\.getenv", path.read_text())
