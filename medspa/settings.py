@@ -280,7 +280,7 @@ def secret(name: str, file: Path, environ: Mapping[str, str] | None = None) -> s
         os.chmod(file, 0o600)
         return file.read_text().strip()
     value = secrets.token_urlsafe(24)
-    owner_only_file(file, value + "\n")
+    owner_only_file(file, value)  # no newline: `curl --data-urlencode token@file`
     return value
 
 

@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 umask 077
 export RASA_TELEMETRY_ENABLED=false
-mkdir -p var/log
-.venv/bin/python -m actions --port "${ACTIONS_PORT:-5055}" > var/log/actions-shell.log 2>&1 &
+export MEDSPA_VAR_DIR=${MEDSPA_VAR_DIR:-$PWD/var}
+mkdir -p "$MEDSPA_VAR_DIR/log"
+.venv/bin/python -m actions --port "${ACTIONS_PORT:-5055}" > "$MEDSPA_VAR_DIR/log/actions-shell.log" 2>&1 &
 actions_pid=$!
 trap 'kill $actions_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do
