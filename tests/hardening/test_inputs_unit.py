@@ -187,3 +187,7 @@ def test_secrets_are_generated_into_owner_only_files(tmp_path: Path) -> None:
     assert settings.secret("RASA_AUTH_TOKEN", file, environ={}) == token
     assert stat.S_IMODE(file.stat().st_mode) == 0o600
     assert settings.secret("RASA_AUTH_TOKEN", file, {"RASA_AUTH_TOKEN": "t"}) == "t"
+    # a file with a newline (`curl --data-urlencode token@file` would send it)
+    file.write_text(token + "\n")
+    assert settings.secret("RASA_AUTH_TOKEN", file, environ={}) == token
+    assert file.read_text() == token
