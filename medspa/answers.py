@@ -267,6 +267,14 @@ class Composer:
                 clinic_name=self.clinic.name,
                 phone=self.clinic.phone,
             )
+            nearest = self.kb.treatments.get(other.nearest or "")
+            if nearest is not None:
+                variables["nearest_name"] = nearest.name
+                return Reply(
+                    "utter_not_offered_nearest",
+                    contract.plain_answer("out_of_scope"),
+                    variables,
+                )
             return Reply(
                 "utter_not_offered", contract.plain_answer("out_of_scope"), variables
             )

@@ -14,7 +14,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import AbstractSet, Any, Dict, List, Mapping, Optional, Tuple
 
 import yaml
 
@@ -26,6 +26,7 @@ _TOP_KEYS = {"sources", "topics", "concerns", "areas", "not_offered", "treatment
 _OPTIONAL_TOP_KEYS = {"sources", "not_offered"}
 _TREATMENT_KEYS = {"name", "source", "synonyms", "concerns", "areas", "topics"}
 _TERM_KEYS = {"name", "synonyms"}
+_NOT_OFFERED_KEYS = _TERM_KEYS | {"nearest"}
 _COVERED_KEYS = {"answer", "evidence", "source", "covered"}
 
 
@@ -63,6 +64,8 @@ class Term:
     id: str
     name: str
     synonyms: Tuple[str, ...]
+    nearest: Optional[str] = None
+    """For a treatment not offered: the clinic's treatment closest to it."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,11 @@ def _require_texts(
 
 
 def _check_keys(
-    data: Mapping[str, Any], allowed: set, required: set, path: Path, where: str
+    data: Mapping[str, Any],
+    allowed: AbstractSet[str],
+    required: AbstractSet[str],
+    path: Path,
+    where: str,
 ) -> None:
     unknown = sorted(set(data) - allowed)
     if unknown:
@@ -144,12 +151,19 @@ def _check_keys(
         raise KnowledgeBaseError(path, where, f"missing key(s) {', '.join(missing)}")
 
 
-def _parse_terms(raw: Any, path: Path, section: str) -> Dict[str, Term]:
+def _parse_terms(
+    raw: Any, path: Path, section: str, allowed: AbstractSet[str] = _TERM_KEYS
+) -> Dict[str, Term]:
     terms: Dict[str, Term] = {}
     for term_id, data in _require_mapping(raw, path, section).items():
         where = f"{section}.{term_id}"
         data = _require_mapping(data, path, where)
-        _check_keys(data, _TERM_KEYS, _TERM_KEYS, path, where)
+        _check_keys(data, allowed, _TERM_KEYS, path, where)
+        nearest = data.get("nearest")
+        if nearest is not None and nearest not in TREATMENT_IDS:
+            raise KnowledgeBaseError(
+                path, f"{where}.nearest", f"unknown treatment id {nearest!r}"
+            )
         terms[term_id] = Term(
             id=term_id,
             name=_require_text(data["name"], path, f"{where}.name"),
@@ -157,6 +171,7 @@ def _parse_terms(raw: Any, path: Path, section: str) -> Dict[str, Term]:
                 s.lower()
                 for s in _require_texts(data["synonyms"], path, f"{where}.synonyms")
             ),
+            nearest=nearest,
         )
     return terms
 
@@ -305,7 +320,9 @@ def parse_knowledge_base(raw: Any, path: Path) -> KnowledgeBase:
         concerns=concerns,
         areas=areas,
         treatments={t: treatments[t] for t in TREATMENT_IDS},
-        not_offered=_parse_terms(data.get("not_offered", {}), path, "not_offered"),
+        not_offered=_parse_terms(
+            data.get("not_offered", {}), path, "not_offered", _NOT_OFFERED_KEYS
+        ),
     )
     _check_unique_synonyms(kb)
     return kb

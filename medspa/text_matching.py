@@ -158,13 +158,18 @@ class Matcher:
         """Whether the window's words may be a misspelling of the name's words.
 
         A one-word name may be split in two, starting with its own first part
-        ("micro needeling"); otherwise the words pair up one to one, and no
+        and not ending in an ordinary word ("micro needeling", but "skin type"
+        is no "skintyte"); otherwise the words pair up one to one, and no
         ordinary word is bent into a name's word ("skin tightening safe" is not
         a misspelt "skin tightening laser").
         """
         if name.words == 1 and len(window) == 2:
-            first = window[0]
-            return len(first) < len(name.squashed) and name.squashed.startswith(first)
+            first, second = window
+            return (
+                len(first) < len(name.squashed)
+                and name.squashed.startswith(first)
+                and second not in self._common  # "skin type" is no "skintyte"
+            )
         if len(window) != name.words:
             return False
         if name.words == 1:
