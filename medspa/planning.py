@@ -7,32 +7,16 @@ A :class:`Plan` is the reply's kind and its subject, as in the contract.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from typing import Optional, Tuple
 
 from medspa import safety
 from medspa.contract import TOPIC_IDS, TREATMENT_IDS
+from medspa.cues import default_cues
 
 # answered by plan_question besides the ask_<topic> intents
 QUESTION_INTENTS = ("inform_treatment", "ask_recommendation")
 TOPIC_INTENT_PREFIX = "ask_"
-
-# Words that make a question naming several treatments a comparison; without
-# them the first-named treatment is the subject ("can RF microneedling be done
-# on dark skin? I had pigmentation from a laser before").
-_COMPARISON_CUE = re.compile(
-    r"\b(?:vs|versus|or|compared?|comparison|than|better|worse|best|difference|"
-    r"differ|different|which|both|either|between|similar|more|less|cheaper)\b|/",
-    re.IGNORECASE,
-)
-# "what about morpheus8?", "and for meso?", "same for thermage": the last
-# question again, for another treatment.
-_FOLLOW_UP = re.compile(
-    r"^\W*(?:and\s+)?(?:what|how)\s+about\b|^\W*and\s+(?:for\s+|with\s+)?\w+\W*$"
-    r"|\bsame\s+(?:for|with|question)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -118,7 +102,7 @@ def plan_question(turn: Turn) -> Plan:
     elif turn.intent == "inform_treatment" or (
         turn.intent == "ask_overview"
         and turn.last_topic
-        and _FOLLOW_UP.search(turn.text)
+        and default_cues().has("follow_up", turn.text)
     ):
         # "what about morpheus8?" asks the last question again for a new treatment
         topic = turn.last_topic or "overview"
@@ -133,7 +117,12 @@ def plan_question(turn: Turn) -> Plan:
         treatments = mentioned or turn.compared or TREATMENT_IDS
         return Plan("compare", topic, treatments, concern, area, intent=turn.intent)
     if len(mentioned) >= 2:
-        if _COMPARISON_CUE.search(turn.text) or turn.intent == "inform_treatment":
+        # without a comparison word ("vs", "or", "which"...) the first named is
+        # the subject: "can RF microneedling be done on dark skin? a laser left marks"
+        if (
+            default_cues().has("comparison", turn.text)
+            or turn.intent == "inform_treatment"
+        ):
             return Plan("compare", topic, mentioned, concern, area, intent=turn.intent)
         mentioned = mentioned[:1]
     if not mentioned and turn.compared:

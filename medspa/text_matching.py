@@ -19,6 +19,7 @@ from typing import AbstractSet, Dict, Iterable, List, Sequence, Tuple
 
 from rapidfuzz.distance import Levenshtein
 
+from medspa.cues import default_cues
 from medspa.knowledge_base import KnowledgeBase
 
 # Only the start of a very long message is searched: visitors name the
@@ -219,21 +220,12 @@ class Matcher:
         return sorted(chosen, key=lambda m: m.start)
 
 
-_NEGATION = re.compile(
-    r"(?:\b(?:no|not|never|without|instead\s+of|rather\s+than|other\s+than|"
-    r"alternatives?\s+(?:to|for)|apart\s+from|besides|except|avoid|"
-    r"(?:don'?t|do\s+not|doesn'?t|dont)\s+(?:want|like|need)(?:\s+to\s+\w+)?|"
-    r"(?:scared|afraid)\s+of|hate)\s+(?:\w+\s+)?)$",
-    re.IGNORECASE,
-)
-
-
 def negated(text: str, start: int) -> bool:
     """Whether the name at ``start`` is ruled out by the words just before it.
 
     "I don't want Botox", "alternatives to fillers", "without surgery".
     """
-    return bool(_NEGATION.search(text[max(0, start - 40) : start]))
+    return default_cues().has("negation", text[max(0, start - 40) : start])
 
 
 def unique_values(mentions: Iterable[Mention], entity: str) -> List[str]:
