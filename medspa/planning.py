@@ -41,6 +41,10 @@ class Turn:
     last_topic: Optional[str] = None
     ranking: Tuple[str, ...] = ()
     """Every intent the NLU considered, most likely first."""
+    reported: bool = False
+    """The NLU's safety classifier read the message as a report of a problem."""
+    problem_open: bool = False
+    """The conversation's last answer was safety advice about a reported problem."""
 
 
 @dataclass(frozen=True)
@@ -62,10 +66,41 @@ class Plan:
         return self.treatments[0] if len(self.treatments) == 1 else None
 
 
+# After safety advice, a question about looking after the problem ("should I
+# put ice on it?", "how long will it last?") is about that problem, not an FAQ.
+SAFETY_FOLLOW_UP_INTENTS = frozenset(
+    {
+        topic_intent("aftercare"),
+        topic_intent("downtime"),
+        topic_intent("side_effects"),
+        topic_intent("pain"),
+        Intent.REPORT_PROBLEM,
+        Intent.OUT_OF_SCOPE,
+        Intent.NLU_FALLBACK,
+    }
+)
+
+
+def follows_up_problem(turn: Turn) -> bool:
+    """Whether the turn goes on about a problem the visitor just reported."""
+    return (
+        turn.problem_open
+        and turn.intent in SAFETY_FOLLOW_UP_INTENTS
+        and not turn.others
+    )
+
+
 def safety_plan(turn: Turn, reported_by_nlu: bool = False) -> Optional[Plan]:
-    """A safety plan when the visitor reports a problem, else None."""
+    """A safety plan when the visitor reports a problem, else None.
+
+    A report is read by the cue vocabulary (:func:`medspa.safety.assess`), by
+    the NLU (its ``report_problem`` intent and its safety classifier), or is a
+    follow-up about the problem reported just before.
+    """
     severity = safety.assess(turn.text)
-    if severity is None and reported_by_nlu:
+    if severity is None and (
+        reported_by_nlu or turn.reported or follows_up_problem(turn)
+    ):
         severity = safety.Severity.PROBLEM
     return (
         Plan(Kind.SAFETY, severity=severity, intent=turn.intent) if severity else None

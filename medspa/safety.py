@@ -24,7 +24,8 @@ class Severity(enum.Enum):
     EMERGENCY = "emergency"
 
 
-_SAFETY_KINDS = frozenset(
+# the kinds of cue (knowledge/cues.yml) that tell a report from a question
+SAFETY_CUES = frozenset(
     {
         "emergency",
         "symptom",
@@ -49,7 +50,7 @@ def assess(text: str, cues: Optional[Cues] = None) -> Optional[Severity]:
     text = (text or "")[:MAX_CHARS]
     if not text.strip():
         return None
-    found = (cues or default_cues()).found(text, _SAFETY_KINDS)
+    found = (cues or default_cues()).found(text, SAFETY_CUES)
     if not found & {"first_person", "elapsed"}:
         return None
     hypothetical = "hypothetical" in found
