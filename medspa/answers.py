@@ -241,15 +241,31 @@ class Composer:
         )
 
     def safety_reply(self, plan: Plan) -> Reply:
-        """Advice to contact the clinic, or emergency care; never an FAQ answer."""
-        response = (
-            "utter_safety_emergency"
-            if plan.severity is Severity.EMERGENCY
-            else "utter_safety"
-        )
-        return Reply(
-            response, contract.plain_answer(Kind.SAFETY), self._clinic_variables()
-        )
+        """Advice to contact the clinic, or emergency care; never an FAQ answer.
+
+        For a change after a named treatment that may be part of the usual
+        recovery (the plan's topic), the advice quotes what the treatment's
+        article says about it, and still says when to call.
+        """
+        variables = self._clinic_variables()
+        if plan.severity is Severity.EMERGENCY:
+            response = "utter_safety_emergency"
+        elif (
+            plan.topic
+            and plan.treatment
+            and self.kb.entry(plan.treatment, plan.topic).covered
+        ):
+            entry = self.kb.entry(plan.treatment, plan.topic)
+            response = "utter_safety_recovery"
+            variables.update(
+                treatment_name=self.kb.treatments[plan.treatment].name,
+                recovery=entry.answer,
+                source=self.kb.source_title(entry.source),
+                disclaimer=self._disclaimer(),
+            )
+        else:
+            response = "utter_safety"
+        return Reply(response, contract.plain_answer(Kind.SAFETY), variables)
 
     def handoff_reply(self, plan: Plan) -> Reply:
         """How to book or reach a person at the clinic."""

@@ -97,14 +97,18 @@ def safety_plan(turn: Turn, reported_by_nlu: bool = False) -> Optional[Plan]:
     the NLU (its ``report_problem`` intent and its safety classifier), or is a
     follow-up about the problem reported just before.
     """
-    severity = safety.assess(turn.text)
+    severity = by_cues = safety.assess(turn.text)
     if severity is None and (
         reported_by_nlu or turn.reported or follows_up_problem(turn)
     ):
         severity = safety.Severity.PROBLEM
-    return (
-        Plan(Kind.SAFETY, severity=severity, intent=turn.intent) if severity else None
-    )
+    if severity is None:
+        return None
+    # no symptom the cues know ("4 days out and peeling, is that normal?"):
+    # the advice may quote the article on the usual recovery (topic downtime)
+    topic = "downtime" if by_cues is None else None
+    treatment = turn.treatments[:1] or ((turn.remembered,) if turn.remembered else ())
+    return Plan(Kind.SAFETY, topic, treatment, severity=severity, intent=turn.intent)
 
 
 def not_offered_plan(turn: Turn) -> Optional[Plan]:

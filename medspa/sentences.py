@@ -30,3 +30,24 @@ def windows(text: str, size: int = 2, limit: int = 16) -> List[str]:
     if len(found) <= size:
         return [" ".join(found)] if found else []
     return [" ".join(found[i : i + size]) for i in range(len(found) - size + 1)][:limit]
+
+
+def is_question(sentence: str) -> bool:
+    """Whether a sentence asks something (it ends with a question mark)."""
+    return sentence.rstrip(" \"')]").endswith("?")
+
+
+def focus(text: str, max_chars: int = 400) -> str:
+    """What a long message asks: its title and its questions, without the story.
+
+    A message of one or two sentences, or of at most ``max_chars`` characters,
+    is its own focus. Otherwise the focus is the first sentence (a post's
+    title) and every question after it; with no question, the first and the
+    last sentence. The focus itself is cut at ``max_chars``.
+    """
+    found = sentences(text)
+    if len(found) <= 2 or len(text) <= max_chars:
+        return text
+    questions = [s for s in found[1:] if is_question(s)]
+    kept = [found[0], *(questions or found[-1:])]
+    return " ".join(kept)[:max_chars]

@@ -604,3 +604,21 @@ async def test_a_follow_up_about_the_problem_stays_safety(
     tracker = _after(earlier, text, intent, **entities)
     (message,), _ = await run_action(ActionAnswerQuestion(), tracker, domain)
     assert message["answer"]["kind"] == kind
+
+
+async def test_a_change_that_may_be_normal_quotes_the_usual_recovery(
+    kb: KnowledgeBase, domain: Dict[str, Any]
+) -> None:
+    tracker = tracker_for(
+        "I'm 4 days out from Morpheus8 and peeling, is that normal?",
+        "ask_downtime",
+        {"treatment": ["rf_microneedling"]},
+    )
+    tracker.latest_message["safety"] = {"score": 0.8, "report": True}
+    (message,), _ = await run_action(ActionAnswerQuestion(), tracker, domain)
+    assert message["answer"] == {"kind": "safety"}
+    assert message["response"] == "utter_safety_recovery"
+    assert kb.entry("rf_microneedling", "downtime").answer in message["text"]
+    assert get_settings().clinic.phone in message["text"]
+    assert "qualified practitioner" in message["text"]
+    assert "{" not in message["text"]
