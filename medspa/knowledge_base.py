@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 _TOP_KEYS = {"sources", "topics", "concerns", "areas", "not_offered", "treatments"}
 _OPTIONAL_TOP_KEYS = {"sources", "not_offered"}
 _TREATMENT_KEYS = {"name", "source", "synonyms", "concerns", "areas", "topics"}
+_OPTIONAL_TREATMENT_KEYS = {"generic"}
 _TERM_KEYS = {"name", "synonyms"}
 _NOT_OFFERED_KEYS = _TERM_KEYS | {"nearest"}
 _COVERED_KEYS = {"answer", "evidence", "source", "covered"}
@@ -79,6 +80,9 @@ class Treatment:
     concerns: Tuple[str, ...]
     areas: Tuple[str, ...]
     entries: Mapping[str, Entry]
+    generic: Tuple[str, ...] = ()
+    """Generic names ("laser") that stand for it unless a procedure the clinic
+    doesn't offer is named beside them ("IPL laser", "CO2 ... laser")."""
 
     def covered_topics(self) -> List[str]:
         """Topic ids this treatment has an answer for, in the contract's order."""
@@ -225,7 +229,13 @@ def _parse_treatment(
             f"unknown treatment id (expected one of {', '.join(TREATMENT_IDS)})",
         )
     data = _require_mapping(raw, path, where)
-    _check_keys(data, _TREATMENT_KEYS, _TREATMENT_KEYS, path, where)
+    _check_keys(
+        data,
+        _TREATMENT_KEYS | _OPTIONAL_TREATMENT_KEYS,
+        _TREATMENT_KEYS,
+        path,
+        where,
+    )
     source = _require_text(data["source"], path, f"{where}.source")
     for key, known in (("concerns", concerns), ("areas", areas)):
         for value in _require_texts(
@@ -261,13 +271,19 @@ def _parse_treatment(
         concerns=tuple(data["concerns"]),
         areas=tuple(data["areas"]),
         entries=entries,
+        generic=tuple(
+            s.lower()
+            for s in _require_texts(
+                data.get("generic", []), path, f"{where}.generic", allow_empty=True
+            )
+        ),
     )
 
 
 def _check_unique_synonyms(kb: KnowledgeBase) -> None:
     seen: Dict[str, str] = {}
     named: List[Tuple[str, str, Tuple[str, ...]]] = [
-        ("treatments", t.id, t.synonyms) for t in kb.treatments.values()
+        ("treatments", t.id, (*t.synonyms, *t.generic)) for t in kb.treatments.values()
     ]
     named += [("concerns", c.id, c.synonyms) for c in kb.concerns.values()]
     named += [("areas", a.id, a.synonyms) for a in kb.areas.values()]

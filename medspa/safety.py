@@ -11,9 +11,10 @@ The words it looks for are the cue vocabulary of ``knowledge/cues.yml``.
 from __future__ import annotations
 
 import enum
-from typing import Optional
+from typing import AbstractSet, Optional
 
 from medspa.cues import Cues, default_cues
+from medspa.sentences import windows
 from medspa.text_matching import MAX_CHARS
 
 
@@ -42,15 +43,27 @@ SAFETY_CUES = frozenset(
 def assess(text: str, cues: Optional[Cues] = None) -> Optional[Severity]:
     """The severity of a problem the visitor reports, or None for no report.
 
+    A long message is read two sentences at a time: the symptom, the time
+    and the person must be told together, so a story that mentions scarring
+    in one place and a past treatment in another is not a report.
+
     Args:
         text: the visitor's message.
         cues: the cue vocabulary (default: ``knowledge/cues.yml``).
 
     """
-    text = (text or "")[:MAX_CHARS]
-    if not text.strip():
-        return None
-    found = (cues or default_cues()).found(text, SAFETY_CUES)
+    cues = cues or default_cues()
+    found = [
+        _severity(cues.found(w, SAFETY_CUES))
+        for w in windows(text[:MAX_CHARS], limit=64)
+    ]
+    if Severity.EMERGENCY in found:
+        return Severity.EMERGENCY
+    return Severity.PROBLEM if Severity.PROBLEM in found else None
+
+
+def _severity(found: AbstractSet[str]) -> Optional[Severity]:
+    """The severity told by the kinds of cue found in one stretch of text."""
     if not found & {"first_person", "elapsed"}:
         return None
     hypothetical = "hypothetical" in found

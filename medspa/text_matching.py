@@ -13,7 +13,7 @@ import gzip
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import AbstractSet, Dict, Iterable, List, Sequence, Tuple
 
@@ -26,6 +26,8 @@ from medspa.knowledge_base import KnowledgeBase
 # treatment early, and the cost of matching must stay bounded.
 MAX_CHARS = 2000
 MAX_WINDOW = 5
+# a treatment's generic names while matching ("laser"), see _resolve_generic
+GENERIC = "generic_treatment"
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -121,6 +123,7 @@ class Matcher:
                 ("treatment", treatment.id, s)
                 for s in (treatment.name, *treatment.synonyms)
             ]
+            vocabulary += [(GENERIC, treatment.id, s) for s in treatment.generic]
         for entity, terms in (
             ("concern", kb.concerns),
             ("area", kb.areas),
@@ -217,7 +220,20 @@ class Matcher:
         for *_, mention in sorted(candidates, key=lambda c: c[:4]):
             if all(mention.end <= m.start or mention.start >= m.end for m in chosen):
                 chosen.append(mention)
-        return sorted(chosen, key=lambda m: m.start)
+        return _resolve_generic(sorted(chosen, key=lambda m: m.start))
+
+
+def _resolve_generic(mentions: List[Mention]) -> List[Mention]:
+    """Generic names ("laser") name their treatment, unless beside a procedure.
+
+    A procedure the clinic doesn't offer named too ("IPL laser", "CO2 ... the
+    laser") is what the generic word means: it is then dropped.
+    """
+    if any(m.entity == "other_treatment" for m in mentions):
+        return [m for m in mentions if m.entity != GENERIC]
+    return [
+        replace(m, entity="treatment") if m.entity == GENERIC else m for m in mentions
+    ]
 
 
 def negated(text: str, start: int) -> bool:

@@ -127,6 +127,9 @@ def test_negated_names(text: str, name: str, expected: bool) -> None:
         ("Ultherapy or Kybella", [], ["ultherapy", "kybella"]),
         ("is it ok for my skin type", [], []),
         ("you're a genius", [], []),
+        ("does the laser hurt", ["laser_skin_tightening"], []),
+        ("IPL (intense pulsed light) laser for sun spots", [], ["ipl"]),
+        ("fractional lasers: is CO2 the best one?", [], ["ablative_resurfacing"]),
     ],
 )
 def test_names_as_the_public_writes_them(
