@@ -4,7 +4,7 @@ Real visitors write a title, a story, then the question. Read whole, the
 story's words outvote the question's, and the sentence encoder stops at its
 length limit. :class:`QuestionFocus`, first in the pipeline, hands the
 tokenizer, the featurizers and the intent classifier only the post's focus
-(its title and its questions: :func:`medspa.sentences.focus`);
+(its title question, else its questions: :func:`medspa.sentences.focus`);
 :class:`FullText`, after the classifiers, puts the visitor's whole text back,
 so the names, the safety classifier and the stored conversation see every word.
 A short message is its own focus: nothing changes for it.
@@ -33,8 +33,8 @@ class _TextStage(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        """Longest message read whole (characters)."""
-        return {"max_chars": 300}
+        """Longest message always read whole (characters)."""
+        return {"min_chars": 200}
 
     def __init__(self, config: Dict[str, Any]) -> None:
         """Keep the config."""
@@ -78,7 +78,7 @@ class QuestionFocus(_TextStage):
         text = message.get(TEXT)
         if not isinstance(text, str) or text.startswith("/"):
             return
-        focused = focus(text, self.config["max_chars"])
+        focused = focus(text, self.config["min_chars"])
         if focused != text:
             message.set(FULL_TEXT, text)
             message.set(TEXT, focused)

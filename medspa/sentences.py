@@ -37,17 +37,18 @@ def is_question(sentence: str) -> bool:
     return sentence.rstrip(" \"')]").endswith("?")
 
 
-def focus(text: str, max_chars: int = 400) -> str:
-    """What a long message asks: its title and its questions, without the story.
+def focus(text: str, min_chars: int = 200) -> str:
+    """What a long post asks: its title question, else its questions.
 
-    A message of one or two sentences, or of at most ``max_chars`` characters,
-    is its own focus. Otherwise the focus is the first sentence (a post's
-    title) and every question after it; with no question, the first and the
-    last sentence. The focus itself is cut at ``max_chars``.
+    A message of at most two sentences or ``min_chars`` characters is its own
+    focus. A post whose first sentence (its title) is a question is read for
+    that question; otherwise for the questions its body asks; a post that
+    asks nothing is read whole.
     """
     found = sentences(text)
-    if len(found) <= 2 or len(text) <= max_chars:
+    if len(found) <= 2 or len(text) <= min_chars:
         return text
-    questions = [s for s in found[1:] if is_question(s)]
-    kept = [found[0], *(questions or found[-1:])]
-    return " ".join(kept)[:max_chars]
+    if is_question(found[0]):
+        return found[0]
+    questions = [s for s in found if is_question(s)]
+    return " ".join(questions) if questions else text
