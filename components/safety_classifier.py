@@ -86,7 +86,7 @@ class SafetyClassifier(GraphComponent):
         return {
             "report_intent": Intent.REPORT_PROBLEM,
             "C": 10.0,
-            "threshold": 0.5,
+            "threshold": 0.7,
             "dense_weight": 1.0,
             "cue_weight": 0.5,
             "window_sentences": 2,

@@ -227,13 +227,24 @@ def _resolve_generic(mentions: List[Mention]) -> List[Mention]:
     """Generic names ("laser") name their treatment, unless beside a procedure.
 
     A procedure the clinic doesn't offer named too ("IPL laser", "CO2 ... the
-    laser") is what the generic word means: it is then dropped.
+    laser") is what the generic word means: it is then dropped. So is a bare
+    brand whose variant not offered is named ("Fraxel CO2 ... the Fraxel").
     """
-    if any(m.entity == "other_treatment" for m in mentions):
-        return [m for m in mentions if m.entity != GENERIC]
+    variants = {_words_of(m)[:1] for m in mentions if m.entity == "other_treatment"}
+    if variants:
+        return [
+            m
+            for m in mentions
+            if m.entity != GENERIC
+            and not (m.entity == "treatment" and _words_of(m) in variants)
+        ]
     return [
         replace(m, entity="treatment") if m.entity == GENERIC else m for m in mentions
     ]
+
+
+def _words_of(mention: Mention) -> Tuple[str, ...]:
+    return tuple(w for w, _, _ in tokens(mention.text))
 
 
 def negated(text: str, start: int) -> bool:

@@ -130,6 +130,12 @@ def test_negated_names(text: str, name: str, expected: bool) -> None:
         ("does the laser hurt", ["laser_skin_tightening"], []),
         ("IPL (intense pulsed light) laser for sun spots", [], ["ipl"]),
         ("fractional lasers: is CO2 the best one?", [], ["ablative_resurfacing"]),
+        ("Fraxel CO2 while pregnant? Is fraxel safe", [], ["ablative_resurfacing"]),
+        (
+            "Fraxel Restore or Fraxel Repair?",
+            ["laser_skin_tightening"],
+            ["ablative_resurfacing"],
+        ),
     ],
 )
 def test_names_as_the_public_writes_them(
