@@ -20,13 +20,12 @@ past the encoder's length limit. The message gets a ``safety`` entry,
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 import scipy.sparse
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -36,6 +35,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from components.sentence_encoder import shared_encoder
+from components.stored_arrays import ArrayModelComponent
 from medspa.contract import Intent
 from medspa.cues import default_cues
 from medspa.safety import SAFETY_CUES
@@ -46,8 +46,6 @@ logger = logging.getLogger(__name__)
 SAFETY = "safety"
 """The message attribute (and parse-data key) the component sets."""
 
-_ARRAYS = "safety.npz"
-_META = "safety.json"
 _CUE_KINDS = sorted(SAFETY_CUES)
 
 
@@ -60,6 +58,9 @@ def _hashers() -> List[HashingVectorizer]:
             analyzer="char_wb", ngram_range=(2, 5), n_features=2**17, **common
         ),
     ]
+
+
+_HASHERS = _hashers()
 
 
 def _dense_sentence_feature(message: Message) -> Optional[np.ndarray]:
@@ -77,7 +78,7 @@ def _dense_sentence_feature(message: Message) -> Optional[np.ndarray]:
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
 )
-class SafetyClassifier(GraphComponent):
+class SafetyClassifier(ArrayModelComponent):
     """Binary report-or-question classifier; sets ``safety`` on every message."""
 
     @staticmethod
@@ -95,30 +96,8 @@ class SafetyClassifier(GraphComponent):
             "random_seed": 2024,
         }
 
-    def __init__(
-        self,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        model: Optional[Dict[str, np.ndarray]] = None,
-    ) -> None:
-        """Create the classifier, trained when ``model`` holds its weights."""
-        self.config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self.model = model
-        self._hashers = _hashers()
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> SafetyClassifier:
-        """An untrained classifier."""
-        return cls(config, model_storage, resource)
+    ARRAYS = "safety.npz"
+    META = "safety.json"
 
     # -- features -----------------------------------------------------------------
 
@@ -133,7 +112,7 @@ class SafetyClassifier(GraphComponent):
         )
         return scipy.sparse.hstack(
             [
-                *(h.transform(texts) for h in self._hashers),
+                *(h.transform(texts) for h in _HASHERS),
                 scipy.sparse.csr_matrix(
                     np.vstack(embeddings) * self.config["dense_weight"]
                 ),
@@ -172,11 +151,8 @@ class SafetyClassifier(GraphComponent):
 
     def persist(self) -> None:
         """Store the weights (npz) and the feature layout (JSON)."""
-        if self.model is None:
-            return
-        with self._model_storage.write_to(self._resource) as directory:
-            np.savez(directory / _ARRAYS, **self.model)
-            (directory / _META).write_text(json.dumps({"cue_kinds": _CUE_KINDS}))
+        if self.model is not None:
+            self.store(self.model, {"cue_kinds": _CUE_KINDS})
 
     @classmethod
     def load(
@@ -187,21 +163,22 @@ class SafetyClassifier(GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> SafetyClassifier:
-        """Load a trained classifier (untrained if nothing was stored)."""
-        try:
-            with model_storage.read_from(resource) as directory:
-                meta = json.loads((directory / _META).read_text())
-                with np.load(directory / _ARRAYS, allow_pickle=False) as arrays:
-                    model = {"coef": arrays["coef"], "intercept": arrays["intercept"]}
-        except (ValueError, FileNotFoundError):
-            logger.debug("%s: no trained model stored.", cls.__name__)
+        """Load a trained classifier (untrained if nothing was stored).
+
+        Raises:
+            ValueError: the model was trained with other kinds of cue.
+
+        """
+        stored = cls.stored(model_storage, resource)
+        if stored is None:
             return cls(config, model_storage, resource)
+        arrays, meta = stored
         if meta.get("cue_kinds") != _CUE_KINDS:
             raise ValueError(
                 f"{cls.__name__}: the model was trained on other cue kinds "
                 f"({meta.get('cue_kinds')}); retrain it (make train)"
             )
-        return cls(config, model_storage, resource, model)
+        return cls(config, model_storage, resource, arrays)
 
     # -- prediction ---------------------------------------------------------------
 
