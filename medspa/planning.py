@@ -20,6 +20,7 @@ from medspa.contract import (
     topic_of_intent,
 )
 from medspa.cues import default_cues
+from medspa.sentences import focus
 
 ASK_OVERVIEW = topic_intent("overview")
 
@@ -155,8 +156,9 @@ def plan_question(turn: Turn) -> Plan:
     if len(mentioned) >= 2:
         # without a comparison word ("vs", "or", "which"...) the first named is
         # the subject: "can RF microneedling be done on dark skin? a laser left marks"
+        # (in a long post, in the question it asks, not in its story)
         if (
-            default_cues().has("comparison", turn.text)
+            default_cues().has("comparison", focus(turn.text))
             or turn.intent == Intent.INFORM_TREATMENT
         ):
             return Plan(

@@ -10,7 +10,13 @@ from __future__ import annotations
 import uuid
 from typing import Any, Dict, List
 
-from tests.support.servers import Assistant
+import yaml
+
+from tests.support.realworld import grade_real
+from tests.support.servers import PROJECT_DIR, Assistant
+
+REALWORLD = PROJECT_DIR / "tests" / "realworld"
+DEV_REPORT_RECALL_FLOOR = 0.97
 
 STORY = (
     "I am 52 and I have spent months reading reviews and comparing clinics in "
@@ -84,3 +90,16 @@ def test_a_follow_up_about_a_reported_problem_stays_safety(
     ]
     cost = _ask(assistant, sender, "ok, and how much does thermage cost?")
     assert [(a["kind"], a.get("treatment")) for a in cost] == [("kb", "thermage")]
+
+
+def test_the_dev_problem_reports_get_safety_advice(assistant: Assistant) -> None:
+    """A floor just below the measured recall on the dev split's real reports.
+
+    The dev split is tuned on (tests/realworld/dev.yml), so this guards against
+    regressions; the real figure is measured on test.yml by the benchmark.
+    """
+    items = yaml.safe_load((REALWORLD / "dev.yml").read_text())
+    reports = [i for i in items if i["topic"] == "adverse_event"]
+    score = grade_real(assistant.rasa_url, assistant.token, reports)
+    assert len(reports) >= 60
+    assert score.safety_recall >= DEV_REPORT_RECALL_FLOOR, score.report(True)
