@@ -27,6 +27,15 @@ from typing import Dict, Tuple
 from urllib.parse import urlsplit
 
 WEB_DIR = Path(__file__).resolve().parent
+if str(WEB_DIR.parent) not in sys.path:  # started as a script: find the settings
+    sys.path.insert(0, str(WEB_DIR.parent))
+
+from medspa.settings import get_settings  # noqa: E402
+from medspa.visitor_input import excerpt  # noqa: E402
+
+LOG_LINE_CHARS = 200
+"""Longest request description in a log line (a path is visitor text)."""
+
 WIDGET = WEB_DIR / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 
 STATIC: Dict[str, Tuple[Path, str]] = {
@@ -115,6 +124,27 @@ class PageHandler(BaseHTTPRequestHandler):
         """Name the server without its Python version."""
         return "medspa-web"
 
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Log a request with what the visitor sent bounded and escaped."""
+        line = excerpt(format % args, LOG_LINE_CHARS)
+        sys.stderr.write(
+            f"{self.address_string()} - [{self.log_date_time_string()}] {line}\n"
+        )
+
+    def send_error(
+        self, code: int, message: str | None = None, explain: str | None = None
+    ) -> None:
+        """Answer a visitor's bad request with a 4xx, never a server error.
+
+        ``http.server`` answers an unknown method with 501 and an HTTP version
+        it does not speak with 505; for this page both are the client's doing.
+        """
+        if code == HTTPStatus.NOT_IMPLEMENTED:
+            code = HTTPStatus.METHOD_NOT_ALLOWED
+        elif code == HTTPStatus.HTTP_VERSION_NOT_SUPPORTED:
+            code = HTTPStatus.BAD_REQUEST
+        super().send_error(code, message, explain)
+
     def do_GET(self) -> None:
         """Send one of the page's files."""
         self._answer(with_body=True)
@@ -155,12 +185,13 @@ class PageHandler(BaseHTTPRequestHandler):
 
 def main(argv: list[str] | None = None) -> None:
     """Serve the page until interrupted."""
+    settings = get_settings()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--host", default=settings.web_host)
+    parser.add_argument("--port", type=int, default=settings.web_port)
     parser.add_argument(
         "--socket-url",
-        default="http://127.0.0.1:5005",
+        default=settings.widget_socket_url,
         help="the Rasa server's address as the visitor's browser reaches it",
     )
     args = parser.parse_args(argv)

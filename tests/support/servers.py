@@ -21,13 +21,14 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 MODEL = PROJECT_DIR / "models" / "medspa.tar.gz"
 BIN = Path(sys.executable).parent
+ACTION_SECRET_HEADER = "X-Medspa-Action-Secret"
 STARTUP_TIMEOUT = float(os.environ.get("MEDSPA_TEST_STARTUP_TIMEOUT", "240"))
 
 
@@ -58,6 +59,28 @@ def http_json(
     return json.loads(raw) if raw else None
 
 
+def http_request(
+    url: str,
+    body: Optional[bytes] = None,
+    method: str = "POST",
+    headers: Optional[Mapping[str, str]] = None,
+) -> Tuple[int, Any]:
+    """Send raw bytes; the status and answer, decoded if JSON (4xx/5xx too)."""
+    request = urllib.request.Request(url, data=body, method=method)
+    request.add_header("Content-Type", "application/json")
+    for key, value in (headers or {}).items():
+        request.add_header(key, value)
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw
+
+
 @dataclass
 class Assistant:
     """The running servers of one test session."""
@@ -68,6 +91,8 @@ class Assistant:
     workdir: Path
     processes: List[subprocess.Popen] = field(default_factory=list)
     startup_seconds: float = 0.0
+    env: Dict[str, str] = field(default_factory=dict)
+    """The servers' environment (with the action server's secret)."""
 
     def say(self, sender: str, text: str) -> List[Dict[str, Any]]:
         """Send a message over the REST channel; the bot's replies."""
@@ -134,6 +159,14 @@ def _tails(logs: Sequence[Path], lines: int = 40) -> str:
     return "\n".join(parts)
 
 
+def is_rasa_server(process: subprocess.Popen) -> bool:
+    """Whether ``process`` is a Rasa server started by :func:`start_rasa_server`."""
+    args = process.args
+    return isinstance(args, (list, tuple)) and any(
+        Path(str(arg)).name == "rasa_server.py" for arg in args
+    )
+
+
 def _stop(processes: Sequence[subprocess.Popen]) -> None:
     for process in processes:
         if process.poll() is None:
@@ -170,9 +203,12 @@ def start_rasa_server(
     credentials: Mapping[str, Any],
     rasa_args: Sequence[str] = (),
 ) -> subprocess.Popen:
-    """Start ``rasa run`` with the API enabled and protected by ``token``."""
+    """Start the Rasa server through the launcher, ``token`` in its environment."""
     endpoints = {
-        "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+        "action_endpoint": {
+            "url": f"http://127.0.0.1:{action_port}/webhook",
+            "headers": {ACTION_SECRET_HEADER: "${MEDSPA_ACTION_SECRET}"},
+        },
         "tracker_store": {
             "type": "SQL",
             "dialect": "sqlite",
@@ -183,9 +219,8 @@ def start_rasa_server(
     (workdir / "credentials.yml").write_text(yaml.safe_dump(dict(credentials)))
     log = open(workdir / "rasa.log", "w")
     command = [
-        str(BIN / "rasa"), "run",
+        str(BIN / "python"), str(PROJECT_DIR / "scripts" / "rasa_server.py"),
         "--model", str(MODEL),
-        "--enable-api", "--auth-token", token,
         "--endpoints", str(workdir / "endpoints.yml"),
         "--credentials", str(workdir / "credentials.yml"),
         "--interface", "127.0.0.1", "--port", str(port),
@@ -194,7 +229,7 @@ def start_rasa_server(
     return subprocess.Popen(
         command,
         cwd=PROJECT_DIR,
-        env=dict(env),
+        env={**env, "RASA_AUTH_TOKEN": token},
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -231,6 +266,8 @@ def running_assistant(
         **(env or {}),
     }
     token = secrets.token_hex(16)
+    full_env.setdefault("MEDSPA_ACTION_SECRET", secrets.token_hex(16))
+    full_env.setdefault("MEDSPA_VAR_DIR", str(workdir / "var"))
     action_port, rasa_port = free_port(), free_port()
     action_url = f"http://127.0.0.1:{action_port}"
     rasa_url = f"http://127.0.0.1:{rasa_port}"
@@ -263,7 +300,13 @@ def running_assistant(
             logs,
         )
         yield Assistant(
-            rasa_url, action_url, token, workdir, processes, time.monotonic() - started
+            rasa_url,
+            action_url,
+            token,
+            workdir,
+            processes,
+            time.monotonic() - started,
+            full_env,
         )
     finally:
         _stop(processes)
