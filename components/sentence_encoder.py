@@ -18,6 +18,7 @@ import importlib.util
 import json
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -332,3 +333,9 @@ class SentenceEncoder:
                 else encoding.sentence
             )
         return np.array(rows, dtype=np.float32).reshape(len(spans), self.dim)
+
+
+@lru_cache(maxsize=2)
+def shared_encoder(model_dir: Optional[Path] = None) -> SentenceEncoder:
+    """One loaded encoder per model folder, shared by the pipeline's components."""
+    return SentenceEncoder.load(model_dir)

@@ -14,7 +14,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import AbstractSet, Any, Dict, List, Mapping, Optional, Tuple
 
 import yaml
 
@@ -25,7 +25,9 @@ logger = logging.getLogger(__name__)
 _TOP_KEYS = {"sources", "topics", "concerns", "areas", "not_offered", "treatments"}
 _OPTIONAL_TOP_KEYS = {"sources", "not_offered"}
 _TREATMENT_KEYS = {"name", "source", "synonyms", "concerns", "areas", "topics"}
+_OPTIONAL_TREATMENT_KEYS = {"generic"}
 _TERM_KEYS = {"name", "synonyms"}
+_NOT_OFFERED_KEYS = _TERM_KEYS | {"nearest"}
 _COVERED_KEYS = {"answer", "evidence", "source", "covered"}
 
 
@@ -72,6 +74,8 @@ class Term:
     id: str
     name: str
     synonyms: Tuple[str, ...]
+    nearest: Optional[str] = None
+    """For a treatment not offered: the clinic's treatment closest to it."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,9 @@ class Treatment:
     concerns: Tuple[str, ...]
     areas: Tuple[str, ...]
     entries: Mapping[str, Entry]
+    generic: Tuple[str, ...] = ()
+    """Generic names ("laser") that stand for it unless a procedure the clinic
+    doesn't offer is named beside them ("IPL laser", "CO2 ... laser")."""
 
     def covered_topics(self) -> List[str]:
         """Topic ids this treatment has an answer for, in the contract's order."""
@@ -145,7 +152,11 @@ def _require_texts(
 
 
 def _check_keys(
-    data: Mapping[str, Any], allowed: set, required: set, path: Path, where: str
+    data: Mapping[str, Any],
+    allowed: AbstractSet[str],
+    required: AbstractSet[str],
+    path: Path,
+    where: str,
 ) -> None:
     unknown = sorted(set(data) - allowed)
     if unknown:
@@ -155,12 +166,19 @@ def _check_keys(
         raise KnowledgeBaseError(path, where, f"missing key(s) {', '.join(missing)}")
 
 
-def _parse_terms(raw: Any, path: Path, section: str) -> Dict[str, Term]:
+def _parse_terms(
+    raw: Any, path: Path, section: str, allowed: AbstractSet[str] = _TERM_KEYS
+) -> Dict[str, Term]:
     terms: Dict[str, Term] = {}
     for term_id, data in _require_mapping(raw, path, section).items():
         where = f"{section}.{term_id}"
         data = _require_mapping(data, path, where)
-        _check_keys(data, _TERM_KEYS, _TERM_KEYS, path, where)
+        _check_keys(data, allowed, _TERM_KEYS, path, where)
+        nearest = data.get("nearest")
+        if nearest is not None and nearest not in TREATMENT_IDS:
+            raise KnowledgeBaseError(
+                path, f"{where}.nearest", f"unknown treatment id {nearest!r}"
+            )
         terms[term_id] = Term(
             id=term_id,
             name=_require_text(data["name"], path, f"{where}.name"),
@@ -168,6 +186,7 @@ def _parse_terms(raw: Any, path: Path, section: str) -> Dict[str, Term]:
                 s.lower()
                 for s in _require_texts(data["synonyms"], path, f"{where}.synonyms")
             ),
+            nearest=nearest,
         )
     return terms
 
@@ -230,7 +249,13 @@ def _parse_treatment(
             f"unknown treatment id (expected one of {', '.join(TREATMENT_IDS)})",
         )
     data = _require_mapping(raw, path, where)
-    _check_keys(data, _TREATMENT_KEYS, _TREATMENT_KEYS, path, where)
+    _check_keys(
+        data,
+        _TREATMENT_KEYS | _OPTIONAL_TREATMENT_KEYS,
+        _TREATMENT_KEYS,
+        path,
+        where,
+    )
     source = _require_text(data["source"], path, f"{where}.source")
     for key, known in (("concerns", concerns), ("areas", areas)):
         for value in _require_texts(
@@ -266,13 +291,19 @@ def _parse_treatment(
         concerns=tuple(data["concerns"]),
         areas=tuple(data["areas"]),
         entries=entries,
+        generic=tuple(
+            s.lower()
+            for s in _require_texts(
+                data.get("generic", []), path, f"{where}.generic", allow_empty=True
+            )
+        ),
     )
 
 
 def _check_unique_synonyms(kb: KnowledgeBase) -> None:
     seen: Dict[str, str] = {}
     named: List[Tuple[str, str, Tuple[str, ...]]] = [
-        ("treatments", t.id, t.synonyms) for t in kb.treatments.values()
+        ("treatments", t.id, (*t.synonyms, *t.generic)) for t in kb.treatments.values()
     ]
     named += [("concerns", c.id, c.synonyms) for c in kb.concerns.values()]
     named += [("areas", a.id, a.synonyms) for a in kb.areas.values()]
@@ -325,7 +356,9 @@ def parse_knowledge_base(raw: Any, path: Path) -> KnowledgeBase:
         concerns=concerns,
         areas=areas,
         treatments={t: treatments[t] for t in TREATMENT_IDS},
-        not_offered=_parse_terms(data.get("not_offered", {}), path, "not_offered"),
+        not_offered=_parse_terms(
+            data.get("not_offered", {}), path, "not_offered", _NOT_OFFERED_KEYS
+        ),
     )
     _check_unique_synonyms(kb)
     return kb
