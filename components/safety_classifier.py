@@ -136,6 +136,15 @@ class SafetyClassifier(ArrayModelComponent):
             return self._resource
         texts = [e.get(TEXT) for e in examples]
         embeddings = [self._embedding(e) for e in examples]
+        # a long message is scored by its windows too (``score``), so the windows
+        # of a question are taught as questions: a story of past treatments
+        # around a question does not read as a report. (A report's windows are
+        # not all reports: its story is left out.)
+        for text in [t for t, report in zip(texts, labels) if not report]:
+            parts = self._windows(text)
+            texts += parts
+            embeddings += [self._embed(p) for p in parts]
+            labels += [False] * len(parts)
         regression = LogisticRegression(
             C=self.config["C"],
             class_weight="balanced",
@@ -200,14 +209,17 @@ class SafetyClassifier(ArrayModelComponent):
     def score(self, message: Message) -> float:
         """The message's report score: the highest of the whole and its windows."""
         text = message.get(TEXT) or ""
-        texts, embeddings = [text], [self._embedding(message)]
+        parts = self._windows(text)
+        texts = [text, *parts]
+        embeddings = [self._embedding(message), *(self._embed(p) for p in parts)]
+        return float(np.max(self.scores(texts, embeddings)))
+
+    def _windows(self, text: str) -> List[str]:
+        """A long message's windows of sentences; none for a short one."""
         parts = windows(
             text, self.config["window_sentences"], self.config["max_windows"]
         )
-        if len(parts) > 1:  # a long message: each window of sentences, too
-            texts += parts
-            embeddings += [self._embed(p) for p in parts]
-        return float(np.max(self.scores(texts, embeddings)))
+        return parts if len(parts) > 1 else []
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Set ``safety`` (score, report) on every message with text."""
