@@ -167,3 +167,38 @@ def test_training_without_reports_trains_nothing(tmp_path: Path) -> None:
     data = TrainingData([Message(data={"text": "hi", "intent": "greet"})])
     classifier.train(data)
     assert classifier.model is None
+
+
+def test_the_windows_of_a_question_are_learnt_as_a_question(
+    tmp_path: Path,
+) -> None:
+    """A post taught as a question is read as one, whatever its story says.
+
+    A long message is scored by its windows too, so training teaches each
+    window of a question as a question. Here the story's window, alone, reads
+    like the reports: without its windows taught, the post would be a report.
+    """
+    post = (
+        "Can I go in the sun after the laser? "
+        "I had thermage 3 days ago and now I have a blister on my cheek. "
+        "My skin is burnt and still swollen. "
+        "We go to the beach this weekend with the kids. "
+        "Is a hat enough?"
+    )
+    storage = LocalModelStorage(tmp_path)
+    data = TrainingData(
+        [Message(data={"text": t, "intent": "report_problem"}) for t in REPORTS]
+        + [
+            Message(data={"text": t, "intent": "ask_aftercare"})
+            for t in [*QUESTIONS, post]
+        ]
+    )
+    pipeline = Pipeline(storage)
+    pipeline.train(data)
+    SafetyClassifier.create(
+        _config(),
+        storage,
+        Resource("safety"),
+        ExecutionContext(GraphSchema({}), node_name="safety"),
+    ).train(data)
+    assert _safety((pipeline, storage), post)["report"] is False
