@@ -1,10 +1,21 @@
 """The treatment knowledge base: loading, validating and looking up answers.
 
 The data lives in ``knowledge/treatments.yml`` (see the README for its format).
-Validation is strict so that an edit by clinic staff that breaks the file stops
-the action server at start-up with a message naming the file, the entry and the
-problem. At run time the file is re-read when it changes, so an edited answer
-is served without retraining or restarting.
+Both servers load it through :func:`load_at_startup`, from the one setting
+``MEDSPA_KNOWLEDGE_BASE``, before they serve: a broken file stops both with a
+message naming the file, the entry and the problem.
+
+What changes live and what needs a restart (stated here, once; tested in
+``tests/unit/test_kb_entity_extractor.py`` and ``test_knowledge_base.py``):
+
+- **live** (:data:`LIVE`): the answers. The action server re-reads the file
+  when it changes (:class:`KnowledgeBaseCache`), so an edited answer, its
+  evidence, its source or ``covered`` is served at the next question, with no
+  retraining and no restart. A broken edit keeps the last good version.
+- **at a restart of the Rasa server** (:data:`RESTART`): the names. The NLU's
+  entity extractor compiles the treatments' names and synonyms, concerns,
+  areas and treatments not offered into its matcher once, when the model is
+  loaded. No retraining is needed.
 """
 
 from __future__ import annotations
@@ -21,6 +32,9 @@ import yaml
 from medspa.contract import TOPIC_IDS, TREATMENT_IDS
 
 logger = logging.getLogger(__name__)
+
+LIVE = ("answer", "evidence", "source", "covered")
+RESTART = ("name", "synonyms", "concerns", "areas", "not_offered")
 
 _TOP_KEYS = {"sources", "topics", "concerns", "areas", "not_offered", "treatments"}
 _OPTIONAL_TOP_KEYS = {"sources", "not_offered"}
@@ -453,3 +467,25 @@ def unquoted_evidence(kb: KnowledgeBase, articles_dir: Path) -> List[str]:
                         f"not in the article {entry.source}: {quote!r}"
                     )
     return problems
+
+
+def load_at_startup(path: Path) -> KnowledgeBase:
+    """Load the knowledge base before a server starts serving, or stop the process.
+
+    Raises:
+        SystemExit: the file is broken; the message names the file, the entry
+            and the problem.
+
+    """
+    try:
+        kb = load_knowledge_base(path)
+    except KnowledgeBaseError as error:
+        raise SystemExit(f"Knowledge base error: {error}") from error
+    covered = sum(len(t.covered_topics()) for t in kb.treatments.values())
+    logger.info(
+        "Knowledge base %s: %d treatments, %d answers",
+        path,
+        len(kb.treatments),
+        covered,
+    )
+    return kb
