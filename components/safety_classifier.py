@@ -140,7 +140,8 @@ class SafetyClassifier(ArrayModelComponent):
         # of a question are taught as questions: a story of past treatments
         # around a question does not read as a report. (A report's windows are
         # not all reports: its story is left out.)
-        for text in [t for t, report in zip(texts, labels) if not report]:
+        questions = [t for t, report in zip(texts, labels, strict=True) if not report]
+        for text in questions:
             parts = self._windows(text)
             texts += parts
             embeddings += [self._embed(p) for p in parts]
