@@ -6,7 +6,7 @@ The same small real pipeline as the intent classifier's test feeds it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Tuple
+from typing import List, Tuple
 
 import numpy as np
 import pytest
@@ -74,12 +74,12 @@ def _load(storage: LocalModelStorage, resource: str = "safety") -> SafetyClassif
     )
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
-    storage = LocalModelStorage(Path(tmp_path_factory.mktemp("model")))
+def _train(directory: Path, questions: List[str]) -> Trained:
+    """The featurizers and the classifier trained on REPORTS and ``questions``."""
+    storage = LocalModelStorage(directory)
     data = TrainingData(
         [Message(data={"text": t, "intent": "report_problem"}) for t in REPORTS]
-        + [Message(data={"text": t, "intent": "ask_downtime"}) for t in QUESTIONS]
+        + [Message(data={"text": t, "intent": "ask_downtime"}) for t in questions]
     )
     pipeline = Pipeline(storage)
     pipeline.train(data)
@@ -90,6 +90,11 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
         ExecutionContext(GraphSchema({}), node_name="safety"),
     ).train(data)
     return pipeline, storage
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
+    return _train(Path(tmp_path_factory.mktemp("model")), QUESTIONS)
 
 
 def _safety(trained: Trained, text: str) -> dict:
@@ -185,20 +190,4 @@ def test_the_windows_of_a_question_are_learnt_as_a_question(
         "We go to the beach this weekend with the kids. "
         "Is a hat enough?"
     )
-    storage = LocalModelStorage(tmp_path)
-    data = TrainingData(
-        [Message(data={"text": t, "intent": "report_problem"}) for t in REPORTS]
-        + [
-            Message(data={"text": t, "intent": "ask_aftercare"})
-            for t in [*QUESTIONS, post]
-        ]
-    )
-    pipeline = Pipeline(storage)
-    pipeline.train(data)
-    SafetyClassifier.create(
-        _config(),
-        storage,
-        Resource("safety"),
-        ExecutionContext(GraphSchema({}), node_name="safety"),
-    ).train(data)
-    assert _safety((pipeline, storage), post)["report"] is False
+    assert _safety(_train(tmp_path, [*QUESTIONS, post]), post)["report"] is False
