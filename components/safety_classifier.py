@@ -5,7 +5,8 @@ decided apart from the intent, by a binary logistic regression built for
 recall, so that a report told inside a long story ("I had Morpheus8 a month
 ago ... now I have dents, is this normal?") is not outvoted by the story's
 FAQ words. It is trained at ``rasa train`` time on the ``report_problem``
-examples as reports and every other example as questions, on:
+examples as reports and every other example (and each window of a long one)
+as questions, on:
 
 * character and word n-grams (hashed: nothing to store but the weights);
 * the sentence embedding (MiniLM, shared with the featurizer);
