@@ -29,6 +29,7 @@ from urllib.parse import unquote_to_bytes
 import yaml
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.lock_store import LockError
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.events import BotUttered
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
@@ -37,7 +38,12 @@ from sanic.response import HTTPResponse
 from medspa import visitor_input
 from medspa.answers import Wording
 from medspa.contract import Answer
-from medspa.fallback import busy_reply, fallback_reply, unreadable_reply
+from medspa.fallback import (
+    FULL_RESPONSE,
+    busy_reply,
+    fallback_reply,
+    unreadable_reply,
+)
 from medspa.settings import PROJECT_DIR, Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -109,6 +115,16 @@ class RateWindow:
         ]
         for key in idle:
             del self._hits[key]
+
+
+async def stored_events(store: TrackerStore, sender: str) -> int:
+    """How many events a conversation keeps (one indexed count in a SQL store)."""
+    if isinstance(store, SQLTrackerStore):
+        with store.session_scope() as session:
+            query = session.query(store.SQLEvent)
+            return int(query.filter(store.SQLEvent.sender_id == sender).count())
+    tracker = await store.retrieve_full_tracker(sender)
+    return len(tracker.events) if tracker is not None else 0
 
 
 def is_public(address: Optional[str]) -> bool:
@@ -223,6 +239,16 @@ class Guard:
         if not self._admit(sender, address):
             await self._send(output, sender, busy_reply(self._wording()))
             return
+        if await self._full(sender):
+            reply = fallback_reply(
+                message.text or "",
+                None,
+                self._wording(),
+                self.settings.clinic,
+                otherwise=FULL_RESPONSE,
+            )
+            await self._send(output, sender, reply)
+            return
         counting = CountingOutput(output)
         message.output_channel = counting
         self.in_flight[sender] += 1
@@ -268,6 +294,29 @@ class Guard:
         if reason:
             logger.warning("%s: asked %s to wait: %s", self.channel, sender, reason)
         return reason is None
+
+    async def _full(self, sender: str) -> bool:
+        """Whether the conversation keeps ``MEDSPA_MAX_EVENTS`` events already."""
+        limit = self.settings.limits.events
+        agent = self._agent()
+        if not limit or agent is None or agent.tracker_store is None:
+            return False
+        # Rasa wraps the configured store in a FailSafeTrackerStore
+        store = getattr(agent.tracker_store, "_tracker_store", agent.tracker_store)
+        try:
+            count = await stored_events(store, sender)
+        except Exception as error:  # the store's own outage: Rasa reports it
+            logger.error("%s: could not count events: %s", self.channel, error)
+            return False
+        if count >= limit:
+            logger.warning(
+                "%s: conversation %s keeps %d events (limit %d): not stored",
+                self.channel,
+                sender,
+                count,
+                limit,
+            )
+        return count >= limit
 
     async def _fallback(self, message: UserMessage, output: OutputChannel) -> None:
         """Record and send the fallback reply of a message that got none."""

@@ -20,10 +20,15 @@ from medspa.settings import Clinic
 UNAVAILABLE_RESPONSE = "utter_unavailable"
 BUSY_RESPONSE = "utter_busy"
 UNREADABLE_RESPONSE = "utter_unreadable"
+FULL_RESPONSE = "utter_conversation_full"
 
 
 def fallback_reply(
-    text: str, intent: Optional[str], wording: Wording, clinic: Clinic
+    text: str,
+    intent: Optional[str],
+    wording: Wording,
+    clinic: Clinic,
+    otherwise: str = UNAVAILABLE_RESPONSE,
 ) -> Tuple[str, Answer]:
     """The reply to a message that got none.
 
@@ -32,6 +37,7 @@ def fallback_reply(
         intent: the NLU's intent for it, if known.
         wording: the domain's responses.
         clinic: the clinic's contacts.
+        otherwise: the response when the message reports no problem.
 
     Returns:
         The text and its ``answer`` metadata.
@@ -43,7 +49,7 @@ def fallback_reply(
     if severity is not None:
         response, kind = safety_response(severity), Kind.SAFETY
     else:
-        response, kind = UNAVAILABLE_RESPONSE, Kind.HANDOFF
+        response, kind = otherwise, Kind.HANDOFF
     return (
         wording.text(response, **clinic_variables(clinic)),
         contract.plain_answer(kind),

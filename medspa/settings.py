@@ -186,6 +186,12 @@ VARIABLES: Tuple[Variable, ...] = (
         "private addresses are not limited)",
     ),
     Variable(
+        "MEDSPA_MAX_EVENTS",
+        "3000",
+        "events one conversation may keep; a message beyond it is not stored and "
+        "gets 'please start a new conversation' (or the safety advice)",
+    ),
+    Variable(
         "MEDSPA_MAX_QUEUED",
         "4",
         "messages of one conversation waiting for their turn before 'please try again'",
@@ -340,6 +346,7 @@ class Limits:
     sender_rate: int
     address_rate: int
     queued: int
+    events: int
     log_excerpt_chars: int
 
 
@@ -411,6 +418,7 @@ def read_settings(environ: Mapping[str, str] | None = None) -> Settings:
             sender_rate=_int("MEDSPA_SENDER_RATE", environ),
             address_rate=_int("MEDSPA_ADDRESS_RATE", environ),
             queued=_int("MEDSPA_MAX_QUEUED", environ),
+            events=_int("MEDSPA_MAX_EVENTS", environ),
             log_excerpt_chars=_int("MEDSPA_LOG_EXCERPT_CHARS", environ),
         ),
         clinic=Clinic(
