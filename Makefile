@@ -70,9 +70,10 @@ test-browser: install browser train ## the chat widget in headless Chromium
 test: install browser train validate lint test-conversations ## every test (what CI runs)
 	$(BIN)/python -m pytest
 
-grade: install train ## start the assistant and grade it on the held-out questions
+grade: install train ## grade on real visitors' questions first, then the self-written sets
+	$(BIN)/python -m benchmarks.real_questions tests/realworld/test.yml --show-misses
 	$(BIN)/python -m benchmarks.grade_heldout tests/heldout/test.yml \
-	  tests/heldout/test_visitors.yml --show-misses
+	  tests/heldout/test_visitors.yml
 
 benchmark: install train ## print NLU accuracy on the held-out questions
 	$(BIN)/python -m benchmarks.nlu_accuracy --data tests/heldout/test.yml

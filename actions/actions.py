@@ -7,14 +7,15 @@ safety message always wins, whatever the NLU made of it.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional
+from typing import List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from medspa.answers import Composer, Wording
-from medspa.contract import TOPIC_IDS, TREATMENT_IDS
+from medspa.contract import TOPIC_IDS, TREATMENT_IDS, Kind
 from medspa.knowledge_base import KnowledgeBase, KnowledgeBaseCache
 from medspa.planning import (
     Plan,
@@ -102,14 +103,14 @@ def read_turn(tracker: Tracker) -> Turn:
 
 def memory_events(plan: Plan) -> List[EventType]:
     """What the conversation remembers after a reply (context for the next turn)."""
-    if plan.kind == "kb":
+    if plan.kind is Kind.KB:
         return [
             SlotSet(SLOT_TREATMENT, plan.treatment),
             SlotSet(SLOT_COMPARED, None),
             SlotSet(SLOT_PENDING_TOPIC, None),
             SlotSet(SLOT_LAST_TOPIC, plan.topic),
         ]
-    if plan.kind == "compare":
+    if plan.kind is Kind.COMPARE:
         compared = list(plan.treatments) if 2 <= len(plan.treatments) <= 3 else None
         remembered = plan.treatments[:1] if len(plan.treatments) == 1 else []
         return [
@@ -118,9 +119,9 @@ def memory_events(plan: Plan) -> List[EventType]:
             SlotSet(SLOT_PENDING_TOPIC, None),
             SlotSet(SLOT_LAST_TOPIC, plan.topic),
         ]
-    if plan.kind == "clarify":
+    if plan.kind is Kind.CLARIFY:
         return [SlotSet(SLOT_PENDING_TOPIC, plan.topic)]
-    if plan.kind == "recommend":
+    if plan.kind is Kind.RECOMMEND:
         return [SlotSet(SLOT_PENDING_TOPIC, None)]
     return []
 
@@ -145,7 +146,7 @@ class ReplyAction(Action):
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        domain: Dict[str, Any],
+        domain: DomainDict,
     ) -> List[EventType]:
         """Plan the reply to the latest message, utter it and update the memory."""
         turn = read_turn(tracker)
@@ -194,7 +195,7 @@ class ActionSafety(ReplyAction):
 
     def plan(self, turn: Turn) -> Plan:  # pragma: no cover - safety_plan always answers
         """Unreachable: the NLU reported a problem, so the safety plan answers."""
-        return Plan("safety", intent=turn.intent)
+        return Plan(Kind.SAFETY, intent=turn.intent)
 
 
 class ActionHandoff(ReplyAction):
@@ -205,7 +206,7 @@ class ActionHandoff(ReplyAction):
 
     def plan(self, turn: Turn) -> Plan:
         """Hand over to the clinic's team."""
-        return Plan("handoff", intent=turn.intent)
+        return Plan(Kind.HANDOFF, intent=turn.intent)
 
 
 class ActionChitchat(ReplyAction):

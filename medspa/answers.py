@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Sequence
 
 from medspa import contract
+from medspa.contract import Kind
 from medspa.knowledge_base import KnowledgeBase
 from medspa.planning import Plan
 from medspa.safety import Severity
@@ -22,10 +23,10 @@ from medspa.settings import Clinic
 _PLACEHOLDER = re.compile(r"{([^\n{}]+?)}")
 
 CHITCHAT_RESPONSES = {
-    "greet": "utter_greet",
-    "goodbye": "utter_goodbye",
-    "thank": "utter_thanks",
-    "bot_challenge": "utter_bot_challenge",
+    contract.Intent.GREET: "utter_greet",
+    contract.Intent.GOODBYE: "utter_goodbye",
+    contract.Intent.THANK: "utter_thanks",
+    contract.Intent.BOT_CHALLENGE: "utter_bot_challenge",
 }
 
 
@@ -82,6 +83,17 @@ class Composer:
         self.kb = kb
         self.wording = wording
         self.clinic = clinic
+        self._replies: Dict[Kind, Callable[[Plan], Reply]] = {
+            Kind.KB: self.kb_reply,
+            Kind.COMPARE: self.compare_reply,
+            Kind.RECOMMEND: self.recommend_reply,
+            Kind.LIST: self.list_reply,
+            Kind.CLARIFY: self.clarify_reply,
+            Kind.SAFETY: self.safety_reply,
+            Kind.OUT_OF_SCOPE: self.out_of_scope_reply,
+            Kind.HANDOFF: self.handoff_reply,
+            Kind.CHITCHAT: self.chitchat_reply,
+        }
 
     # -- helpers -----------------------------------------------------------
 
@@ -236,13 +248,15 @@ class Composer:
             else "utter_safety"
         )
         return Reply(
-            response, contract.plain_answer("safety"), self._clinic_variables()
+            response, contract.plain_answer(Kind.SAFETY), self._clinic_variables()
         )
 
     def handoff_reply(self, plan: Plan) -> Reply:
         """How to book or reach a person at the clinic."""
         return Reply(
-            "utter_handoff", contract.plain_answer("handoff"), self._clinic_variables()
+            "utter_handoff",
+            contract.plain_answer(Kind.HANDOFF),
+            self._clinic_variables(),
         )
 
     def chitchat_reply(self, plan: Plan) -> Reply:
@@ -250,7 +264,7 @@ class Composer:
         response = CHITCHAT_RESPONSES.get(plan.intent, "utter_greet")
         return Reply(
             response,
-            contract.plain_answer("chitchat"),
+            contract.plain_answer(Kind.CHITCHAT),
             {
                 "clinic_name": self.clinic.name,
                 "treatment_names": self._names(list(self.kb.treatments)),
@@ -268,12 +282,14 @@ class Composer:
                 phone=self.clinic.phone,
             )
             return Reply(
-                "utter_not_offered", contract.plain_answer("out_of_scope"), variables
+                "utter_not_offered", contract.plain_answer(Kind.OUT_OF_SCOPE), variables
             )
         response = (
-            "utter_default" if plan.intent == "nlu_fallback" else "utter_out_of_scope"
+            "utter_default"
+            if plan.intent == contract.Intent.NLU_FALLBACK
+            else "utter_out_of_scope"
         )
-        return Reply(response, contract.plain_answer("out_of_scope"), variables)
+        return Reply(response, contract.plain_answer(Kind.OUT_OF_SCOPE), variables)
 
     def _clinic_variables(self) -> Dict[str, str]:
         c = self.clinic
@@ -288,7 +304,4 @@ class Composer:
 
     def compose(self, plan: Plan) -> Reply:
         """The reply for any plan."""
-        method = getattr(self, f"{plan.kind}_reply", None)
-        if method is None:
-            raise ValueError(f"no reply for plan kind {plan.kind!r}")
-        return method(plan)
+        return self._replies[plan.kind](plan)

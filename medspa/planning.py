@@ -12,11 +12,16 @@ from dataclasses import dataclass, replace
 from typing import Optional, Tuple
 
 from medspa import safety
-from medspa.contract import TOPIC_IDS, TREATMENT_IDS
+from medspa.contract import (
+    QUESTION_INTENTS,
+    TREATMENT_IDS,
+    Intent,
+    Kind,
+    topic_intent,
+    topic_of_intent,
+)
 
-# answered by plan_question besides the ask_<topic> intents
-QUESTION_INTENTS = ("inform_treatment", "ask_recommendation")
-TOPIC_INTENT_PREFIX = "ask_"
+ASK_OVERVIEW = topic_intent("overview")
 
 # Words that make a question naming several treatments a comparison; without
 # them the first-named treatment is the subject ("can RF microneedling be done
@@ -58,7 +63,7 @@ class Turn:
 class Plan:
     """The reply to give: its contract kind and what it is about."""
 
-    kind: str
+    kind: Kind
     topic: Optional[str] = None
     treatments: Tuple[str, ...] = ()
     concern: Optional[str] = None
@@ -73,22 +78,14 @@ class Plan:
         return self.treatments[0] if len(self.treatments) == 1 else None
 
 
-def topic_of_intent(intent: str) -> Optional[str]:
-    """The contract topic an ``ask_<topic>`` intent asks about."""
-    if (
-        intent.startswith(TOPIC_INTENT_PREFIX)
-        and intent[len(TOPIC_INTENT_PREFIX) :] in TOPIC_IDS
-    ):
-        return intent[len(TOPIC_INTENT_PREFIX) :]
-    return None
-
-
 def safety_plan(turn: Turn, reported_by_nlu: bool = False) -> Optional[Plan]:
     """A safety plan when the visitor reports a problem, else None."""
     severity = safety.assess(turn.text)
     if severity is None and reported_by_nlu:
         severity = safety.Severity.PROBLEM
-    return Plan("safety", severity=severity, intent=turn.intent) if severity else None
+    return (
+        Plan(Kind.SAFETY, severity=severity, intent=turn.intent) if severity else None
+    )
 
 
 def not_offered_plan(turn: Turn) -> Optional[Plan]:
@@ -99,7 +96,7 @@ def not_offered_plan(turn: Turn) -> Optional[Plan]:
     the treatment the conversation was about.
     """
     if turn.others and not turn.treatments:
-        return Plan("out_of_scope", other=turn.others[0], intent=turn.intent)
+        return Plan(Kind.OUT_OF_SCOPE, other=turn.others[0], intent=turn.intent)
     return None
 
 
@@ -112,55 +109,57 @@ def plan_question(turn: Turn) -> Plan:
     if (
         turn.pending_topic
         and mentioned
-        and turn.intent in ("inform_treatment", "ask_overview")
+        and turn.intent in (Intent.INFORM_TREATMENT, ASK_OVERVIEW)
     ):
         topic = turn.pending_topic
-    elif turn.intent == "inform_treatment" or (
-        turn.intent == "ask_overview"
-        and turn.last_topic
-        and _FOLLOW_UP.search(turn.text)
+    elif turn.intent == Intent.INFORM_TREATMENT or (
+        turn.intent == ASK_OVERVIEW and turn.last_topic and _FOLLOW_UP.search(turn.text)
     ):
         # "what about morpheus8?" asks the last question again for a new treatment
         topic = turn.last_topic or "overview"
-    elif turn.intent == "ask_recommendation":
+    elif turn.intent == Intent.ASK_RECOMMENDATION:
         topic = "concerns"
     if topic is None:
-        return Plan("out_of_scope", intent=turn.intent)
+        return Plan(Kind.OUT_OF_SCOPE, intent=turn.intent)
 
     if topic == "comparison":
         if len(mentioned) == 1 and turn.remembered and turn.remembered != mentioned[0]:
             mentioned = (turn.remembered, *mentioned)
         treatments = mentioned or turn.compared or TREATMENT_IDS
-        return Plan("compare", topic, treatments, concern, area, intent=turn.intent)
+        return Plan(Kind.COMPARE, topic, treatments, concern, area, intent=turn.intent)
     if len(mentioned) >= 2:
-        if _COMPARISON_CUE.search(turn.text) or turn.intent == "inform_treatment":
-            return Plan("compare", topic, mentioned, concern, area, intent=turn.intent)
+        if _COMPARISON_CUE.search(turn.text) or turn.intent == Intent.INFORM_TREATMENT:
+            return Plan(
+                Kind.COMPARE, topic, mentioned, concern, area, intent=turn.intent
+            )
         mentioned = mentioned[:1]
     if not mentioned and turn.compared:
-        return Plan("compare", topic, turn.compared, concern, area, intent=turn.intent)
-    if turn.intent == "ask_recommendation" and not mentioned:
         return Plan(
-            "recommend", "concerns", concern=concern, area=area, intent=turn.intent
+            Kind.COMPARE, topic, turn.compared, concern, area, intent=turn.intent
+        )
+    if turn.intent == Intent.ASK_RECOMMENDATION and not mentioned:
+        return Plan(
+            Kind.RECOMMEND, "concerns", concern=concern, area=area, intent=turn.intent
         )
 
     treatment = mentioned[0] if mentioned else turn.remembered
     if treatment is None:
         if topic == "concerns":
             return Plan(
-                "recommend", topic, concern=concern, area=area, intent=turn.intent
+                Kind.RECOMMEND, topic, concern=concern, area=area, intent=turn.intent
             )
-        return Plan("clarify", topic, intent=turn.intent)
-    return Plan("kb", topic, (treatment,), concern, area, intent=turn.intent)
+        return Plan(Kind.CLARIFY, topic, intent=turn.intent)
+    return Plan(Kind.KB, topic, (treatment,), concern, area, intent=turn.intent)
 
 
 def _question_intent(turn: Turn) -> str:
     """The likeliest question intent of the NLU's ranking (overview if none)."""
     for intent in turn.ranking:
-        if intent == "list_treatments":  # "u offer thermage?" asks what it is
-            return "ask_overview"
+        if intent == Intent.LIST_TREATMENTS:  # "u offer thermage?" asks what it is
+            return ASK_OVERVIEW
         if topic_of_intent(intent) or intent in QUESTION_INTENTS:
             return intent
-    return "ask_overview"
+    return ASK_OVERVIEW
 
 
 def _as_question(turn: Turn) -> Turn:
@@ -175,17 +174,17 @@ def plan_list(turn: Turn) -> Plan:
     "is Titan something you do here?" for that treatment's overview.
     """
     if turn.concerns and not turn.treatments:
-        return plan_question(replace(turn, intent="ask_recommendation"))
+        return plan_question(replace(turn, intent=Intent.ASK_RECOMMENDATION))
     if len(turn.treatments) == 1:
-        return plan_question(replace(turn, intent="ask_overview"))
-    return Plan("list", treatments=TREATMENT_IDS, intent=turn.intent)
+        return plan_question(replace(turn, intent=ASK_OVERVIEW))
+    return Plan(Kind.LIST, treatments=TREATMENT_IDS, intent=turn.intent)
 
 
 def plan_chitchat(turn: Turn) -> Plan:
     """Small talk; a greeting that goes on to name a treatment is a question."""
-    if turn.intent == "greet" and turn.treatments:
+    if turn.intent == Intent.GREET and turn.treatments:
         return plan_question(_as_question(turn))
-    return Plan("chitchat", intent=turn.intent)
+    return Plan(Kind.CHITCHAT, intent=turn.intent)
 
 
 def plan_out_of_scope(turn: Turn) -> Plan:
@@ -197,4 +196,4 @@ def plan_out_of_scope(turn: Turn) -> Plan:
     """
     if turn.treatments:
         return plan_question(_as_question(turn))
-    return Plan("out_of_scope", intent=turn.intent)
+    return Plan(Kind.OUT_OF_SCOPE, intent=turn.intent)
