@@ -11,20 +11,23 @@ It replaces Rasa 3.6's built-in ``socketio`` channel, which has two faults:
 
 Here the socket joins its session's room (awaited), messages are tied to the
 session the socket confirmed (a client cannot write into another session by
-naming it in a message), session ids not issued by this channel are replaced
-by fresh ones, and only the clinic site's origins may connect. The origins are
-configured in one place, the ``MEDSPA_WIDGET_ORIGINS`` environment variable.
+naming it in a message), and only the clinic site's origins may connect
+(``MEDSPA_WIDGET_ORIGINS``). Session ids are issued by the server and signed
+(an HMAC with an owner-only secret): a session id the client made up, or one
+of another channel, is replaced by a fresh one. Conversations are stored as
+``web-<session id>`` (:mod:`medspa.visitor_input`), so no other channel can
+address them. Text that is not valid Unicode gets a polite reply and is never
+stored; long messages and metadata are bounded (``channels/guard.py``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
-import os
-import re
 import uuid
 from typing import Any, Awaitable, Callable, Dict, List
-from urllib.parse import urlsplit
 
 from rasa.core.channels import socketio as rasa_socketio
 from rasa.core.channels.channel import UserMessage, decode_bearer_token
@@ -33,43 +36,28 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from channels.guard import Guard
+from medspa import visitor_input
+from medspa.settings import get_settings, parse_origins, secret
+
 logger = logging.getLogger(__name__)
 
 ORIGINS_ENV = "MEDSPA_WIDGET_ORIGINS"
 """Space- or comma-separated origins allowed to connect, e.g. ``https://clinic.example``."""
 
-DEFAULT_ORIGINS = ("http://127.0.0.1:8080", "http://localhost:8080")
-"""The demo page's own origins (``web/serve.py`` on its default port)."""
-
-_SESSION_ID = re.compile(r"[0-9a-f]{32}")
 _SESSION_KEY = "session_id"
+_SENDER_KEY = "sender_id"
+_ADDRESS_KEY = "address"
 
 
-def parse_origins(value: str | None) -> List[str]:
-    """Read the allowed origins from the setting's text (the demo page's if empty).
+def session_signer(key: str) -> Callable[[str], str]:
+    """A function signing a session's random part with ``key`` (HMAC-SHA256)."""
 
-    Args:
-        value: space- or comma-separated origins (``scheme://host[:port]``).
+    def sign(nonce: str) -> str:
+        digest = hmac.new(key.encode(), nonce.encode(), hashlib.sha256).hexdigest()
+        return f"{nonce}{digest[:32]}"
 
-    Returns:
-        The origins, normalised to lower case without a trailing slash.
-
-    Raises:
-        ValueError: for ``*`` (any site) or anything that is not an origin.
-
-    """
-    origins = [part for part in re.split(r"[\s,]+", value or "") if part]
-    if not origins:
-        return list(DEFAULT_ORIGINS)
-    parsed = []
-    for origin in origins:
-        if origin == "*":
-            raise ValueError(f"{ORIGINS_ENV}: '*' would let any site use the chat")
-        parts = urlsplit(origin.rstrip("/"))
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
-            raise ValueError(f"{ORIGINS_ENV}: {origin!r} is not an origin")
-        parsed.append(f"{parts.scheme}://{parts.netloc}".lower())
-    return parsed
+    return sign
 
 
 class SocketIOInput(rasa_socketio.SocketIOInput):
@@ -91,10 +79,20 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
 
         """
         super().__init__(*args, **kwargs)
-        self.allowed_origins = (
-            parse_origins(os.environ.get(ORIGINS_ENV))
+        settings = get_settings()
+        default = (
+            f"http://127.0.0.1:{settings.web_port}",
+            f"http://localhost:{settings.web_port}",
+        )
+        self.allowed_origins = parse_origins(
+            settings.widget_origins
             if allowed_origins is None
-            else parse_origins(" ".join(allowed_origins))
+            else " ".join(allowed_origins),
+            default,
+        )
+        self.guard = Guard(self.name(), settings)
+        self.sign = session_signer(
+            secret("MEDSPA_SESSION_SECRET", settings.var_dir / "session_secret")
         )
 
     def blueprint(
@@ -109,12 +107,17 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             The blueprint that serves ``socketio_path``.
 
         """
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins)
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=self.allowed_origins,
+            max_http_buffer_size=self.guard.settings.limits.body_bytes,
+        )
         self.sio = sio
         logger.info("Chat widget origins allowed: %s", ", ".join(self.allowed_origins))
         blueprint = rasa_socketio.SocketBlueprint(
             sio, self.socketio_path, "socketio_webhook", __name__
         )
+        self.guard.attach(blueprint)
 
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -123,7 +126,14 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         async def connect(
             sid: str, environ: Dict[str, Any], auth: Dict[str, Any] | None = None
         ) -> bool:
-            return self._authorised(auth)
+            if not self._authorised(auth):
+                return False
+            request = environ.get("sanic.request")
+            address = getattr(request, "ip", None)
+            await sio.save_session(
+                sid, {_ADDRESS_KEY: address}, namespace=self.namespace
+            )
+            return True
 
         async def session_request(sid: str, data: Any = None) -> None:
             await self._start_session(sio, sid, data)
@@ -131,7 +141,10 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         async def user_message(sid: str, data: Any = None) -> None:
             message = await self._user_message(sio, sid, data)
             if message is not None:
-                await on_new_message(message)
+                session = await sio.get_session(sid, namespace=self.namespace)
+                await self.guard.answer(
+                    message, on_new_message, session.get(_ADDRESS_KEY)
+                )
 
         sio.on("connect", connect, namespace=self.namespace)
         sio.on("session_request", session_request, namespace=self.namespace)
@@ -147,23 +160,30 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm)
         )
 
-    async def _start_session(self, sio: AsyncServer, sid: str, data: Any) -> None:
-        """Confirm the socket's session, joining its room when sessions persist.
+    def issue_session(self, requested: Any) -> str:
+        """The session id for a socket: the one it asks for if this server issued it.
 
-        A session id this channel did not issue (not 32 hex digits) is replaced
-        by a fresh one, so a client cannot pick another channel's sender id.
+        A session id is a random part and its signature; anything else (an id
+        the client made up, another channel's id) is replaced by a fresh one.
         """
+        if isinstance(requested, str) and len(requested) == 64:
+            nonce = requested[:32]
+            if hmac.compare_digest(self.sign(nonce), requested):
+                return requested
+        return self.sign(uuid.uuid4().hex)
+
+    async def _start_session(self, sio: AsyncServer, sid: str, data: Any) -> None:
+        """Confirm the socket's session (issued by the server) and join its room."""
         requested = data.get(_SESSION_KEY) if isinstance(data, dict) else None
-        session_id = (
-            requested
-            if isinstance(requested, str) and _SESSION_ID.fullmatch(requested)
-            else uuid.uuid4().hex
+        session_id = self.issue_session(requested)
+        sender_id = visitor_input.channel_sender(self.name(), session_id)
+        session = await sio.get_session(sid, namespace=self.namespace)
+        await sio.enter_room(sid, sender_id, namespace=self.namespace)
+        await sio.save_session(
+            sid,
+            {**session, _SESSION_KEY: session_id, _SENDER_KEY: sender_id},
+            namespace=self.namespace,
         )
-        if self.session_persistence:
-            await sio.enter_room(sid, session_id, namespace=self.namespace)
-            await sio.save_session(
-                sid, {_SESSION_KEY: session_id}, namespace=self.namespace
-            )
         await sio.emit(
             "session_confirm", session_id, room=sid, namespace=self.namespace
         )
@@ -175,27 +195,36 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         if not isinstance(data, dict) or not isinstance(data.get("message"), str):
             logger.debug("Ignored a malformed message from socket %s.", sid)
             return None
-        if self.session_persistence:
-            session = await sio.get_session(sid, namespace=self.namespace)
-            sender_id = session.get(_SESSION_KEY)
-            if sender_id is None:
-                logger.warning(
-                    "Ignored a message from socket %s sent before its session_request.",
-                    sid,
-                )
-                return None
-        else:
-            sender_id = sid
-        metadata = data.get(self.metadata_key) or {}
-        if isinstance(metadata, str):
-            try:
-                metadata = json.loads(metadata)
-            except ValueError:
-                metadata = {}
+        session = await sio.get_session(sid, namespace=self.namespace)
+        sender_id = session.get(_SENDER_KEY)
+        if sender_id is None:
+            logger.warning(
+                "Ignored a message from socket %s sent before its session_request.",
+                sid,
+            )
+            return None
+        output = rasa_socketio.SocketIOOutput(sio, self.bot_message_evt)
+        metadata = self._metadata(data.get(self.metadata_key), sid)
+        try:
+            text, metadata = self.guard.read_text(data["message"], metadata)
+        except visitor_input.InvalidInput:
+            await self.guard.reply_unreadable(output, sender_id)
+            return None
         return UserMessage(
-            data["message"],
-            rasa_socketio.SocketIOOutput(sio, self.bot_message_evt),
-            sender_id,
-            input_channel=self.name(),
-            metadata=metadata if isinstance(metadata, dict) else {},
+            text, output, sender_id, input_channel=self.name(), metadata=metadata
         )
+
+    def _metadata(self, value: Any, sid: str) -> Dict[str, Any]:
+        """The message's metadata if acceptable, else none (the message is kept)."""
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except (ValueError, RecursionError):
+                value = None
+        try:
+            return visitor_input.check_metadata(
+                value, self.guard.settings.limits.metadata_bytes
+            )
+        except visitor_input.InvalidInput as problem:
+            logger.info("Dropped the metadata of socket %s: %s", sid, problem)
+            return {}

@@ -60,6 +60,25 @@ class Reply:
     buttons: List[Dict[str, str]] = field(default_factory=list)
 
 
+def clinic_variables(clinic: Clinic) -> Dict[str, str]:
+    """The clinic's contacts, as the domain's responses name them."""
+    return {
+        "clinic_name": clinic.name,
+        "phone": clinic.phone,
+        "email": clinic.email,
+        "booking_url": clinic.booking_url,
+        "opening_hours": clinic.opening_hours,
+        "emergency_number": clinic.emergency_number,
+    }
+
+
+def safety_response(severity: Severity | None) -> str:
+    """The safety response for a reported problem's severity."""
+    return (
+        "utter_safety_emergency" if severity is Severity.EMERGENCY else "utter_safety"
+    )
+
+
 def button_payload(intent: str, **entities: str) -> str:
     """A payload that Rasa reads as an intent with entities, without NLU."""
     return (
@@ -242,13 +261,10 @@ class Composer:
 
     def safety_reply(self, plan: Plan) -> Reply:
         """Advice to contact the clinic, or emergency care; never an FAQ answer."""
-        response = (
-            "utter_safety_emergency"
-            if plan.severity is Severity.EMERGENCY
-            else "utter_safety"
-        )
         return Reply(
-            response, contract.plain_answer(Kind.SAFETY), self._clinic_variables()
+            safety_response(plan.severity),
+            contract.plain_answer(Kind.SAFETY),
+            clinic_variables(self.clinic),
         )
 
     def handoff_reply(self, plan: Plan) -> Reply:
@@ -256,7 +272,7 @@ class Composer:
         return Reply(
             "utter_handoff",
             contract.plain_answer(Kind.HANDOFF),
-            self._clinic_variables(),
+            clinic_variables(self.clinic),
         )
 
     def chitchat_reply(self, plan: Plan) -> Reply:
@@ -290,17 +306,6 @@ class Composer:
             else "utter_out_of_scope"
         )
         return Reply(response, contract.plain_answer(Kind.OUT_OF_SCOPE), variables)
-
-    def _clinic_variables(self) -> Dict[str, str]:
-        c = self.clinic
-        return {
-            "clinic_name": c.name,
-            "phone": c.phone,
-            "email": c.email,
-            "booking_url": c.booking_url,
-            "opening_hours": c.opening_hours,
-            "emergency_number": c.emergency_number,
-        }
 
     def compose(self, plan: Plan) -> Reply:
         """The reply for any plan."""

@@ -1,16 +1,245 @@
-"""Every setting of the action server, read from the environment in one place.
+"""Every setting of the assistant, read from the environment in one place.
 
-Defaults are the embedded demo values, so ``make run`` works with no set-up.
+:data:`VARIABLES` is the table of every environment variable the project reads
+(the README's table is checked against it); :func:`get_settings` reads them
+once. Defaults are the demo values, so ``make run`` works with no set-up.
+Secrets (the HTTP API token, the action server's shared secret) come from the
+environment or from an owner-only file under ``var/``, generated on first use,
+never from a command line.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Dict, List, Mapping, Tuple
+from urllib.parse import urlsplit
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+DEVELOPMENT = "development"
+PRODUCTION = "production"
+PROFILES = (DEVELOPMENT, PRODUCTION)
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One environment variable: its name, default and meaning."""
+
+    name: str
+    default: str
+    meaning: str
+    shown: str = ""
+    """The default as the README shows it, when it is not a plain value."""
+
+
+VARIABLES: Tuple[Variable, ...] = (
+    Variable("MEDSPA_PROFILE", DEVELOPMENT, "`development` or `production`"),
+    Variable(
+        "MEDSPA_VAR_DIR",
+        str(PROJECT_DIR / "var"),
+        "owner-only folder of secrets, logs and the supervisor's socket",
+        "`var/`",
+    ),
+    Variable("MEDSPA_MODEL", "models/medspa.tar.gz", "the trained model"),
+    Variable("MEDSPA_ENDPOINTS", "endpoints.yml", "Rasa's endpoints file"),
+    Variable("MEDSPA_CREDENTIALS", "credentials.yml", "Rasa's channels file"),
+    Variable("RASA_HOST", "127.0.0.1", "address the Rasa server listens on"),
+    Variable("RASA_PORT", "5005", "port of the Rasa server"),
+    Variable("ACTIONS_PORT", "5055", "port of the action server (loopback only)"),
+    Variable("WEB_HOST", "127.0.0.1", "address of the demo page"),
+    Variable("WEB_PORT", "8080", "port of the demo page"),
+    Variable(
+        "RASA_AUTH_TOKEN",
+        "",
+        "token of the HTTP API (conversations are health data)",
+        "generated into `var/auth_token`",
+    ),
+    Variable(
+        "MEDSPA_ACTION_SECRET",
+        "",
+        "shared secret the Rasa server sends to the action server",
+        "generated into `var/action_secret`",
+    ),
+    Variable(
+        "MEDSPA_REST_TOKEN",
+        "",
+        "bearer token of the REST channel; required in production "
+        "(unset there: REST is off), optional in development",
+    ),
+    Variable(
+        "MEDSPA_WIDGET_ORIGINS",
+        "",
+        "space- or comma-separated origins allowed to open the chat widget",
+        "the demo page's origins",
+    ),
+    Variable(
+        "WIDGET_SOCKET_URL",
+        "",
+        "where the visitor's browser reaches the Rasa server",
+        "`http://127.0.0.1:$RASA_PORT`",
+    ),
+    Variable(
+        "MEDSPA_KNOWLEDGE_BASE",
+        str(PROJECT_DIR / "knowledge" / "treatments.yml"),
+        "the knowledge base file",
+        "`knowledge/treatments.yml`",
+    ),
+    Variable(
+        "MEDSPA_ACTION_TIMEOUT",
+        "10",
+        "seconds the Rasa server waits for the action server before its fallback",
+    ),
+    Variable("MEDSPA_MAX_MESSAGE_CHARS", "2000", "longest message read (characters)"),
+    Variable("MEDSPA_MAX_BODY_BYTES", "65536", "largest request body (bytes)"),
+    Variable("MEDSPA_MAX_METADATA_BYTES", "4096", "largest message metadata (JSON)"),
+    Variable("MEDSPA_MAX_SENDER_CHARS", "128", "longest REST sender id"),
+    Variable(
+        "MEDSPA_MAX_EVENTS",
+        "2000",
+        "events of a conversation read per message (older ones stay stored)",
+    ),
+    Variable(
+        "MEDSPA_SENDER_RATE",
+        "30",
+        "messages per minute one conversation may send",
+    ),
+    Variable(
+        "MEDSPA_ADDRESS_RATE",
+        "300",
+        "messages per minute one public address may send (loopback and "
+        "private addresses are not limited)",
+    ),
+    Variable(
+        "MEDSPA_MAX_QUEUED",
+        "4",
+        "messages of one conversation waiting for their turn before 'please try again'",
+    ),
+    Variable(
+        "MEDSPA_SESSION_SECRET",
+        "",
+        "key signing the chat widget's session ids",
+        "generated into `var/session_secret`",
+    ),
+    Variable("MEDSPA_LOG_EXCERPT_CHARS", "80", "visitor text shown in a log line"),
+    Variable("CLINIC_NAME", "Lumen Skin Clinic", "clinic details in replies"),
+    Variable("CLINIC_PHONE", "+1 555 0100", "clinic phone"),
+    Variable("CLINIC_EMAIL", "hello@lumen-skin.example", "clinic e-mail"),
+    Variable("CLINIC_BOOKING_URL", "https://lumen-skin.example/book", "booking link"),
+    Variable(
+        "CLINIC_OPENING_HOURS",
+        "Monday to Friday 9:00-18:00, Saturday 10:00-14:00",
+        "opening hours",
+    ),
+    Variable(
+        "CLINIC_EMERGENCY_NUMBER",
+        "your local emergency number",
+        "emergency number in safety replies",
+    ),
+    Variable("TELEGRAM_ACCESS_TOKEN", "", "the bot's token from BotFather"),
+    Variable("TELEGRAM_BOT_NAME", "", "the bot's username"),
+    Variable("TELEGRAM_WEBHOOK_URL", "", "public HTTPS address of the webhook"),
+    Variable("TELEGRAM_SECRET_TOKEN", "", "the webhook's secret", "from the token"),
+    Variable("TELEGRAM_API_URL", "https://api.telegram.org", "the Bot API server"),
+)
+_DEFAULTS = {variable.name: variable.default for variable in VARIABLES}
+
+
+def env(name: str, environ: Mapping[str, str] | None = None) -> str:
+    """The value of a registered variable: set and not blank, else its default.
+
+    Args:
+        name: a variable of :data:`VARIABLES`.
+        environ: the environment (``os.environ`` by default).
+
+    Raises:
+        KeyError: ``name`` is not in :data:`VARIABLES`.
+
+    """
+    default = _DEFAULTS[name]
+    value = (os.environ if environ is None else environ).get(name, "").strip()
+    return value or default
+
+
+def _int(name: str, environ: Mapping[str, str] | None = None) -> int:
+    value = env(name, environ)
+    try:
+        number = int(value)
+    except ValueError as error:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from error
+    if number < 0:
+        raise ValueError(f"{name} must not be negative")
+    return number
+
+
+def owner_only_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path``, readable and writable by its owner only.
+
+    The file is created with mode 0600 (never readable by others, not even for
+    a moment) and its folder with 0700.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
+    os.chmod(path, 0o600)
+
+
+def secret(name: str, file: Path, environ: Mapping[str, str] | None = None) -> str:
+    """A secret from the environment, else from an owner-only file (generated).
+
+    Args:
+        name: the environment variable.
+        file: where a generated secret is kept between runs.
+        environ: the environment (``os.environ`` by default).
+
+    Returns:
+        The secret.
+
+    """
+    value = env(name, environ)
+    if value:
+        return value
+    if file.is_file() and file.read_text().strip():
+        os.chmod(file, 0o600)
+        return file.read_text().strip()
+    value = secrets.token_urlsafe(24)
+    owner_only_file(file, value + "\n")
+    return value
+
+
+def parse_origins(value: str, default: Tuple[str, ...]) -> List[str]:
+    """Read the widget's allowed origins from the setting's text.
+
+    Args:
+        value: space- or comma-separated origins (``scheme://host[:port]``).
+        default: the origins when ``value`` names none.
+
+    Returns:
+        The origins, normalised to lower case without a trailing slash.
+
+    Raises:
+        ValueError: for ``*`` (any site) or anything that is not an origin.
+
+    """
+    origins = [part for part in re.split(r"[\s,]+", value or "") if part]
+    if not origins:
+        return list(default)
+    parsed = []
+    for origin in origins:
+        if origin == "*":
+            raise ValueError(
+                "MEDSPA_WIDGET_ORIGINS: '*' would let any site use the chat"
+            )
+        parts = urlsplit(origin.rstrip("/"))
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+            raise ValueError(f"MEDSPA_WIDGET_ORIGINS: {origin!r} is not an origin")
+        parsed.append(f"{parts.scheme}://{parts.netloc}".lower())
+    return parsed
 
 
 @dataclass(frozen=True)
@@ -26,39 +255,125 @@ class Clinic:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Limits on what visitors send (see :data:`VARIABLES` for each meaning)."""
+
+    message_chars: int
+    body_bytes: int
+    metadata_bytes: int
+    sender_chars: int
+    events: int
+    sender_rate: int
+    address_rate: int
+    queued: int
+    log_excerpt_chars: int
+
+
+@dataclass(frozen=True)
 class Settings:
-    """Settings of the action server."""
+    """Settings of the servers (secrets are read separately, on demand)."""
 
+    profile: str
+    var_dir: Path
+    model: str
+    endpoints: str
+    credentials: str
+    rasa_host: str
+    rasa_port: int
+    actions_port: int
+    web_host: str
+    web_port: int
     knowledge_base_path: Path
+    action_timeout: int
+    rest_token: str
+    widget_origins: str
+    widget_socket_url: str
+    limits: Limits
     clinic: Clinic
+    telegram: Dict[str, str]
+
+    @property
+    def production(self) -> bool:
+        """Whether this is the production profile."""
+        return self.profile == PRODUCTION
 
 
-def _env(name: str, default: str) -> str:
-    value = os.environ.get(name, "").strip()
-    return value or default
+def read_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and check every setting.
+
+    Args:
+        environ: the environment (``os.environ`` by default).
+
+    Raises:
+        ValueError: a value is invalid; the message names the variable.
+
+    """
+    profile = env("MEDSPA_PROFILE", environ)
+    if profile not in PROFILES:
+        raise ValueError(f"MEDSPA_PROFILE must be one of {', '.join(PROFILES)}")
+    rasa_port = _int("RASA_PORT", environ)
+    return Settings(
+        profile=profile,
+        var_dir=Path(env("MEDSPA_VAR_DIR", environ)),
+        model=env("MEDSPA_MODEL", environ),
+        endpoints=env("MEDSPA_ENDPOINTS", environ),
+        credentials=env("MEDSPA_CREDENTIALS", environ),
+        rasa_host=env("RASA_HOST", environ),
+        rasa_port=rasa_port,
+        actions_port=_int("ACTIONS_PORT", environ),
+        web_host=env("WEB_HOST", environ),
+        web_port=_int("WEB_PORT", environ),
+        knowledge_base_path=Path(env("MEDSPA_KNOWLEDGE_BASE", environ)),
+        action_timeout=_int("MEDSPA_ACTION_TIMEOUT", environ),
+        rest_token=env("MEDSPA_REST_TOKEN", environ),
+        widget_origins=env("MEDSPA_WIDGET_ORIGINS", environ),
+        widget_socket_url=env("WIDGET_SOCKET_URL", environ)
+        or f"http://127.0.0.1:{rasa_port}",
+        limits=Limits(
+            message_chars=_int("MEDSPA_MAX_MESSAGE_CHARS", environ),
+            body_bytes=_int("MEDSPA_MAX_BODY_BYTES", environ),
+            metadata_bytes=_int("MEDSPA_MAX_METADATA_BYTES", environ),
+            sender_chars=_int("MEDSPA_MAX_SENDER_CHARS", environ),
+            events=_int("MEDSPA_MAX_EVENTS", environ),
+            sender_rate=_int("MEDSPA_SENDER_RATE", environ),
+            address_rate=_int("MEDSPA_ADDRESS_RATE", environ),
+            queued=_int("MEDSPA_MAX_QUEUED", environ),
+            log_excerpt_chars=_int("MEDSPA_LOG_EXCERPT_CHARS", environ),
+        ),
+        clinic=Clinic(
+            name=env("CLINIC_NAME", environ),
+            phone=env("CLINIC_PHONE", environ),
+            email=env("CLINIC_EMAIL", environ),
+            booking_url=env("CLINIC_BOOKING_URL", environ),
+            opening_hours=env("CLINIC_OPENING_HOURS", environ),
+            emergency_number=env("CLINIC_EMERGENCY_NUMBER", environ),
+        ),
+        telegram=telegram_variables(environ),
+    )
+
+
+def telegram_variables(environ: Mapping[str, str] | None = None) -> Dict[str, str]:
+    """The ``TELEGRAM_*`` variables (checked by ``channels.telegram.settings``)."""
+    return {
+        variable.name: env(variable.name, environ)
+        for variable in VARIABLES
+        if variable.name.startswith("TELEGRAM_")
+    }
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Read the settings once; environment variables override the demo defaults."""
-    return Settings(
-        knowledge_base_path=Path(
-            _env(
-                "MEDSPA_KNOWLEDGE_BASE",
-                str(PROJECT_DIR / "knowledge" / "treatments.yml"),
-            )
-        ),
-        clinic=Clinic(
-            name=_env("CLINIC_NAME", "Lumen Skin Clinic"),
-            phone=_env("CLINIC_PHONE", "+1 555 0100"),
-            email=_env("CLINIC_EMAIL", "hello@lumen-skin.example"),
-            booking_url=_env("CLINIC_BOOKING_URL", "https://lumen-skin.example/book"),
-            opening_hours=_env(
-                "CLINIC_OPENING_HOURS",
-                "Monday to Friday 9:00-18:00, Saturday 10:00-14:00",
-            ),
-            emergency_number=_env(
-                "CLINIC_EMERGENCY_NUMBER", "your local emergency number"
-            ),
-        ),
-    )
+    """Read the settings of this process once."""
+    return read_settings()
+
+
+def auth_token(environ: Mapping[str, str] | None = None) -> str:
+    """The HTTP API's token: ``RASA_AUTH_TOKEN``, else ``var/auth_token``."""
+    var_dir = Path(env("MEDSPA_VAR_DIR", environ))
+    return secret("RASA_AUTH_TOKEN", var_dir / "auth_token", environ)
+
+
+def action_secret(environ: Mapping[str, str] | None = None) -> str:
+    """The action server's shared secret: ``MEDSPA_ACTION_SECRET``, else a file."""
+    var_dir = Path(env("MEDSPA_VAR_DIR", environ))
+    return secret("MEDSPA_ACTION_SECRET", var_dir / "action_secret", environ)

@@ -1,72 +1,53 @@
 #!/usr/bin/env bash
-# Start the action server, the Rasa server (REST, socket.io, HTTP API with a
-# token) and the clinic's demo page with the chat widget on this machine, and
-# stop them all on Ctrl-C. `make run` calls it after installing and training.
+# Start the assistant on this machine under supervisord (deploy/supervisord.conf):
+# the action server, the Rasa server (REST, socket.io, Telegram, HTTP API with a
+# token) and the clinic's demo page. A process that crashes is restarted within
+# seconds; Ctrl-C stops them all. `make run` calls it after installing and training.
+# Settings come from the environment (README, medspa/settings.py); secrets are
+# never put on a command line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+umask 077
 export RASA_TELEMETRY_ENABLED=false
-mkdir -p var
+export MEDSPA_VAR_DIR=${MEDSPA_VAR_DIR:-$PWD/var}
+mkdir -p "$MEDSPA_VAR_DIR/log"
+chmod 700 "$MEDSPA_VAR_DIR" "$MEDSPA_VAR_DIR/log"
+# Conversations are health data: owner-only, also for files made before.
+find "$MEDSPA_VAR_DIR" -maxdepth 1 -type f -exec chmod 600 {} +
 
-RASA_HOST=${RASA_HOST:-127.0.0.1}
-RASA_PORT=${RASA_PORT:-5005}
-ACTIONS_PORT=${ACTIONS_PORT:-5055}
-WEB_HOST=${WEB_HOST:-127.0.0.1}
-WEB_PORT=${WEB_PORT:-8080}
-# Where the visitor's browser reaches the Rasa server, and the page origins
-# its socket.io channel accepts (channels/socketio.py; never "*").
-WIDGET_SOCKET_URL=${WIDGET_SOCKET_URL:-http://127.0.0.1:$RASA_PORT}
-export MEDSPA_WIDGET_ORIGINS=${MEDSPA_WIDGET_ORIGINS:-"http://127.0.0.1:$WEB_PORT http://localhost:$WEB_PORT"}
+# Generate the secrets now (owner-only files) so that the banner can say where.
+read -r RASA_PORT WEB_HOST WEB_PORT < <(.venv/bin/python -c '
+from medspa.settings import action_secret, auth_token, get_settings
+auth_token(); action_secret(); s = get_settings()
+print(s.rasa_port, s.web_host, s.web_port)')
 
-# The HTTP API exposes conversations (health data): it always needs a token.
-if [ -z "${RASA_AUTH_TOKEN:-}" ]; then
-  if [ ! -s var/auth_token ]; then
-    .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(24))' > var/auth_token
-    chmod 600 var/auth_token
-  fi
-  RASA_AUTH_TOKEN=$(cat var/auth_token)
-fi
-
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+supervisord=(.venv/bin/supervisord -c deploy/supervisord.conf)
+"${supervisord[@]}" &
+supervisor_pid=$!
+stop() {
+  kill -TERM "$supervisor_pid" 2>/dev/null || true
+  wait "$supervisor_pid" 2>/dev/null || true
 }
-trap cleanup EXIT INT TERM
-
-.venv/bin/python -m actions --port "$ACTIONS_PORT" &
-pids+=($!)
-
-.venv/bin/rasa run --model models/medspa.tar.gz \
-  --enable-api --auth-token "$RASA_AUTH_TOKEN" \
-  --endpoints endpoints.yml --credentials credentials.yml \
-  --interface "$RASA_HOST" --port "$RASA_PORT" &
-pids+=($!)
-
-if [ -f web/node_modules/rasa-webchat/lib/index.js ]; then
-  .venv/bin/python web/serve.py --host "$WEB_HOST" --port "$WEB_PORT" \
-    --socket-url "$WIDGET_SOCKET_URL" &
-  pids+=($!)
-  page="http://$WEB_HOST:$WEB_PORT/  (the chat button is at the bottom right)"
-else
-  page="not served: the chat widget is not installed (scripts/install_web.sh)"
-fi
+trap stop INT TERM
+trap 'stop; exit' EXIT
 
 echo "Waiting for the Rasa server to load the model..."
 for _ in $(seq 1 240); do
-  if curl -fsS "http://127.0.0.1:$RASA_PORT/status?token=$RASA_AUTH_TOKEN" >/dev/null 2>&1; then
-    break
-  fi
+  curl -fsS "http://127.0.0.1:$RASA_PORT/" >/dev/null 2>&1 && break
+  kill -0 "$supervisor_pid" 2>/dev/null || exit 1
   sleep 1
 done
 cat <<MSG
 
-  The assistant is running.
-  Clinic page:   $page
-  REST channel:  POST http://$RASA_HOST:$RASA_PORT/webhooks/rest/webhook  {"sender": "me", "message": "does microneedling hurt?"}
-  HTTP API:      http://$RASA_HOST:$RASA_PORT/conversations/<sender>/tracker?token=$RASA_AUTH_TOKEN
-  API token:     in var/auth_token (or set RASA_AUTH_TOKEN)
+  The assistant is running (supervisord restarts whatever stops).
+  Clinic page:   http://$WEB_HOST:$WEB_PORT/  (the chat button is at the bottom right)
+  REST channel:  POST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook  {"sender": "me", "message": "does microneedling hurt?"}
+  HTTP API:      http://127.0.0.1:$RASA_PORT/conversations/<sender>/tracker?token=<token>
+  API token:     in $MEDSPA_VAR_DIR/auth_token (or set RASA_AUTH_TOKEN)
+  Processes:     .venv/bin/supervisorctl -c deploy/supervisord.conf status
+  Logs:          $MEDSPA_VAR_DIR/log/
   Telegram:      ${TELEGRAM_WEBHOOK_URL:-off (set the TELEGRAM_* variables, see README)}
   Stop with Ctrl-C.
 
 MSG
-wait -n "${pids[@]}"
+wait "$supervisor_pid"

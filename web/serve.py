@@ -27,6 +27,11 @@ from typing import Dict, Tuple
 from urllib.parse import urlsplit
 
 WEB_DIR = Path(__file__).resolve().parent
+if str(WEB_DIR.parent) not in sys.path:  # started as a script: find the settings
+    sys.path.insert(0, str(WEB_DIR.parent))
+
+from medspa.settings import get_settings  # noqa: E402
+
 WIDGET = WEB_DIR / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 
 STATIC: Dict[str, Tuple[Path, str]] = {
@@ -155,12 +160,13 @@ class PageHandler(BaseHTTPRequestHandler):
 
 def main(argv: list[str] | None = None) -> None:
     """Serve the page until interrupted."""
+    settings = get_settings()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--host", default=settings.web_host)
+    parser.add_argument("--port", type=int, default=settings.web_port)
     parser.add_argument(
         "--socket-url",
-        default="http://127.0.0.1:5005",
+        default=settings.widget_socket_url,
         help="the Rasa server's address as the visitor's browser reaches it",
     )
     args = parser.parse_args(argv)

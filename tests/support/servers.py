@@ -28,6 +28,7 @@ import yaml
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 MODEL = PROJECT_DIR / "models" / "medspa.tar.gz"
 BIN = Path(sys.executable).parent
+ACTION_SECRET_HEADER = "X-Medspa-Action-Secret"
 STARTUP_TIMEOUT = float(os.environ.get("MEDSPA_TEST_STARTUP_TIMEOUT", "240"))
 
 
@@ -170,9 +171,12 @@ def start_rasa_server(
     credentials: Mapping[str, Any],
     rasa_args: Sequence[str] = (),
 ) -> subprocess.Popen:
-    """Start ``rasa run`` with the API enabled and protected by ``token``."""
+    """Start the Rasa server through the launcher, ``token`` in its environment."""
     endpoints = {
-        "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+        "action_endpoint": {
+            "url": f"http://127.0.0.1:{action_port}/webhook",
+            "headers": {ACTION_SECRET_HEADER: "${MEDSPA_ACTION_SECRET}"},
+        },
         "tracker_store": {
             "type": "SQL",
             "dialect": "sqlite",
@@ -183,9 +187,8 @@ def start_rasa_server(
     (workdir / "credentials.yml").write_text(yaml.safe_dump(dict(credentials)))
     log = open(workdir / "rasa.log", "w")
     command = [
-        str(BIN / "rasa"), "run",
+        str(BIN / "python"), str(PROJECT_DIR / "scripts" / "rasa_server.py"),
         "--model", str(MODEL),
-        "--enable-api", "--auth-token", token,
         "--endpoints", str(workdir / "endpoints.yml"),
         "--credentials", str(workdir / "credentials.yml"),
         "--interface", "127.0.0.1", "--port", str(port),
@@ -194,7 +197,7 @@ def start_rasa_server(
     return subprocess.Popen(
         command,
         cwd=PROJECT_DIR,
-        env=dict(env),
+        env={**env, "RASA_AUTH_TOKEN": token},
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -231,6 +234,8 @@ def running_assistant(
         **(env or {}),
     }
     token = secrets.token_hex(16)
+    full_env.setdefault("MEDSPA_ACTION_SECRET", secrets.token_hex(16))
+    full_env.setdefault("MEDSPA_VAR_DIR", str(workdir / "var"))
     action_port, rasa_port = free_port(), free_port()
     action_url = f"http://127.0.0.1:{action_port}"
     rasa_url = f"http://127.0.0.1:{rasa_port}"
