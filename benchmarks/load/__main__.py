@@ -76,10 +76,15 @@ async def measure(
 ) -> TargetResult:
     """Warm up, then every load level, then ``/model/parse`` alone."""
     result = TargetResult(target)
-    await drive(target.url, questions, 1, 60, WARM_UP)
+    await drive(target.url, questions, 1, 60, WARM_UP, headers=target.headers)
     for visitors in args.visitors:
         level = await drive(
-            target.url, questions, visitors, args.seconds, args.max_messages
+            target.url,
+            questions,
+            visitors,
+            args.seconds,
+            args.max_messages,
+            headers=target.headers,
         )
         result.levels[visitors] = level
         result.sample_memory()

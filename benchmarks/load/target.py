@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Sequence
+from typing import Dict, List, Sequence
 
 from tests.support.servers import _wait_until, http_json
 
@@ -19,6 +19,8 @@ class Target:
     token: str
     pids: List[int] = field(default_factory=list)
     """The root processes; their descendants count too."""
+    headers: Dict[str, str] = field(default_factory=dict)
+    """Sent with every visitor message (the production REST channel's token)."""
 
 
 def wait_for_status(

@@ -14,7 +14,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, List, Sequence
+from typing import Iterator, List, Mapping, Sequence
 
 import aiohttp
 import numpy as np
@@ -114,6 +114,7 @@ async def drive(
     max_messages: int,
     per_conversation: int = 6,
     timeout: float = 30.0,
+    headers: Mapping[str, str] | None = None,
 ) -> LevelResult:
     """Run ``visitors`` closed-loop visitors against a REST channel.
 
@@ -125,6 +126,7 @@ async def drive(
         max_messages: ... or after this many messages, whichever comes first.
         per_conversation: messages before a visitor starts a new conversation.
         timeout: seconds before one message counts as an error.
+        headers: sent with every message.
     """
     url = f"{base_url}/webhooks/rest/webhook"
     texts = itertools.cycle(questions)
@@ -133,7 +135,7 @@ async def drive(
     connector = aiohttp.TCPConnector(limit=visitors)
     client_timeout = aiohttp.ClientTimeout(total=timeout)
     async with aiohttp.ClientSession(
-        connector=connector, timeout=client_timeout
+        connector=connector, timeout=client_timeout, headers=dict(headers or {})
     ) as session:
         started = time.monotonic()
         await asyncio.gather(
