@@ -354,7 +354,7 @@ class Profile:
     config: Path
     supervisord: subprocess.Popen
     token: str
-    environment: Dict[str, str] = field(default_factory=dict)
+    environment: Dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def url(self) -> str:

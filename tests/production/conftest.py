@@ -53,10 +53,11 @@ def say(profile: Profile, sender: str, text: str, timeout: float = 90) -> Reply:
     except urllib.error.HTTPError as error:  # the balancer's reply has a body too
         status, headers, raw = error.code, error.headers, error.read()
     body = json.loads(raw or b"[]")
+    messages = body if isinstance(body, list) else []  # an error is an object
     return Reply(
         status,
         headers.get("X-Medspa-Server") or "",
-        [m.get("text") or "" for m in body],
+        [m.get("text") or "" for m in messages],
     )
 
 
