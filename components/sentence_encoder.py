@@ -19,7 +19,7 @@ import json
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 from scipy.special import erf
@@ -213,18 +213,47 @@ class SentenceEncoder:
         tokenizer: WordPieceTokenizer,
         config: Dict[str, int],
         max_positions: int = 256,
+        runtime: str = "onnxruntime",
     ) -> None:
-        """Build an encoder from its weights, tokenizer and BERT config."""
+        """Build an encoder from its weights, tokenizer and BERT config.
+
+        Args:
+            weights: the BERT tensors by name.
+            tokenizer: the WordPiece tokenizer of the vocabulary.
+            config: the BERT config (layers, heads, hidden size).
+            max_positions: longest sequence in word pieces.
+            runtime: ``onnxruntime`` (the same graph, fused: fast) or ``numpy``
+                (the reference forward pass written out below).
+
+        Raises:
+            EncoderError: an unknown runtime.
+
+        """
         self.w = weights
         self.tokenizer = tokenizer
         self.layers = int(config["num_hidden_layers"])
         self.heads = int(config["num_attention_heads"])
         self.dim = int(config["hidden_size"])
         self.max_positions = max_positions
+        self._run: Callable[[np.ndarray], np.ndarray]
+        if runtime == "numpy":
+            self._run = self._forward
+        elif runtime == "onnxruntime":
+            from components.encoder_onnx import OnnxForward, build_graph
+
+            self._run = OnnxForward(build_graph(weights, self.layers, self.heads))
+        else:
+            raise EncoderError(f"unknown runtime {runtime!r}: onnxruntime or numpy")
 
     @classmethod
-    def load(cls, model_dir: Optional[Path] = None) -> SentenceEncoder:
+    def load(
+        cls, model_dir: Optional[Path] = None, runtime: str = "onnxruntime"
+    ) -> SentenceEncoder:
         """Load the model files (by default from the installed package).
+
+        Args:
+            model_dir: the model folder (default: the installed package's).
+            runtime: ``onnxruntime`` or ``numpy`` (see the constructor).
 
         Raises:
             EncoderError: a file is missing or unreadable.
@@ -252,7 +281,9 @@ class SentenceEncoder:
             for key, value in raw.items()
             if key.startswith(prefix)
         }
-        return cls(weights, tokenizer, config, int(bert.get("max_seq_length", 256)))
+        return cls(
+            weights, tokenizer, config, int(bert.get("max_seq_length", 256)), runtime
+        )
 
     @property
     def dimensions(self) -> int:
@@ -304,7 +335,7 @@ class SentenceEncoder:
         ids = np.array(
             [self.tokenizer.cls_id, *(p.id for p in pieces), self.tokenizer.sep_id]
         )
-        hidden = self._forward(ids)
+        hidden = self._run(ids)
         sentence = hidden.mean(axis=0)
         sentence = sentence / max(float(np.linalg.norm(sentence)), 1e-12)
         return Encoding(pieces, hidden[1:-1], sentence.astype(np.float32))
