@@ -242,6 +242,7 @@ class SentenceEncoder:
             from components.encoder_onnx import OnnxForward, build_graph
 
             self._run = OnnxForward(build_graph(weights, self.layers, self.heads))
+            self.w = {}  # onnxruntime holds its own copy: no second one in memory
         else:
             raise EncoderError(f"unknown runtime {runtime!r}: onnxruntime or numpy")
 

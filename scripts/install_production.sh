@@ -14,20 +14,10 @@ if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 
-if [ "$(id -u)" -eq 0 ]; then
-  sudo=()
-elif command -v sudo >/dev/null; then
-  sudo=(sudo)
-else
-  echo "install_production.sh: run as root (or with sudo) to apt-get install ${missing[*]}" >&2
-  exit 1
-fi
-"${sudo[@]}" apt-get update
 # the Debian packages start their own system-wide servers; the profile runs its
 # own on loopback with data under var/, so those are stopped again
-DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends \
-  "${missing[@]}"
+"$(dirname "$0")/apt_install.sh" "${missing[@]}"
 for service in postgresql redis-server haproxy; do
-  "${sudo[@]}" service "$service" stop >/dev/null 2>&1 || true
+  service "$service" stop >/dev/null 2>&1 || true
 done
 echo "installed: ${missing[*]}"
