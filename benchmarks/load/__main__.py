@@ -71,28 +71,48 @@ def _embedded(workdir: Path) -> ContextManager[Target]:
     return run()
 
 
-async def measure(
-    target: Target, questions: Sequence[str], args: argparse.Namespace
-) -> TargetResult:
-    """Warm up, then every load level, then ``/model/parse`` alone."""
-    result = TargetResult(target)
-    await drive(target.url, questions, 1, 60, WARM_UP, headers=target.headers)
-    for visitors in args.visitors:
-        level = await drive(
-            target.url,
-            questions,
-            visitors,
-            args.seconds,
-            args.max_messages,
-            headers=target.headers,
-        )
-        result.levels[visitors] = level
-        result.sample_memory()
-        print(f"  {target.name}: {_level_cells(level)}", flush=True)
-    result.parse = await parse_latencies(
-        target.url, target.token, questions, args.parse_count
+async def measure_level(
+    result: TargetResult,
+    questions: Sequence[str],
+    visitors: int,
+    args: argparse.Namespace,
+) -> None:
+    """One load level on one bot, with the CPU time its processes spent."""
+    target = result.target
+    cpu_before = processes.cpu_seconds(target.pids)
+    level = await drive(
+        target.url,
+        questions,
+        visitors,
+        args.seconds,
+        args.max_messages,
+        headers=target.headers,
     )
-    return result
+    level.cpu_seconds = processes.cpu_seconds(target.pids) - cpu_before
+    result.levels[visitors] = level
+    result.sample_memory()
+    print(f"  {target.name}: {_level_cells(level)}", flush=True)
+
+
+async def measure_all(
+    targets: List[Target], questions: Sequence[str], args: argparse.Namespace
+) -> List[TargetResult]:
+    """Warm every bot up, then each load level on every bot in turn, then parses.
+
+    The bots take turns level by level, so that a change in the machine's
+    other load falls on all of them alike.
+    """
+    results = [TargetResult(target) for target in targets]
+    for target in targets:
+        await drive(target.url, questions, 1, 60, WARM_UP, headers=target.headers)
+    for visitors in args.visitors:
+        for result in results:
+            await measure_level(result, questions, visitors, args)
+    for result in results:
+        result.parse = await parse_latencies(
+            result.target.url, result.target.token, questions, args.parse_count
+        )
+    return results
 
 
 def _level_cells(level: LevelResult) -> str:
@@ -101,7 +121,7 @@ def _level_cells(level: LevelResult) -> str:
         f"p50 {level.percentile(50):6.0f}  p95 {level.percentile(95):6.0f}  "
         f"p99 {level.percentile(99):6.0f} ms  errors {level.errors}"
         + (f" {level.error_kinds}" if level.errors else "")
-        + f"  no bot message {level.silent}"
+        + f"  no bot message {level.silent}  CPU {level.cpu_ms_per_message:.0f} ms/msg"
     )
 
 
@@ -113,7 +133,7 @@ def print_table(results: List[TargetResult], stock: TargetResult) -> None:
     """The side-by-side table, memory and parse latency."""
     print(
         "\n| bot | visitors | msg/s | p50 / p95 / p99 ms | errors | no bot message "
-        "| x stock |\n|---|---|---|---|---|---|---|"
+        "| CPU ms/msg | x stock |\n|---|---|---|---|---|---|---|---|"
     )
     for result in [*results, stock]:
         for visitors, level in result.levels.items():
@@ -127,7 +147,7 @@ def print_table(results: List[TargetResult], stock: TargetResult) -> None:
                 f"| {result.target.name} | {visitors} | {level.throughput:.1f} | "
                 f"{level.percentile(50):.0f} / {level.percentile(95):.0f} / "
                 f"{level.percentile(99):.0f} | {level.errors} | {level.silent} "
-                f"| {ratio} |"
+                f"| {level.cpu_ms_per_message:.0f} | {ratio} |"
             )
     print("\n/model/parse alone, one client (ms):")
     for result in [*results, stock]:
@@ -153,19 +173,16 @@ def _launchers(names: Sequence[str]) -> List[Launcher]:
 
 
 async def _run_all(args: argparse.Namespace, questions: List[str]) -> None:
-    results: List[TargetResult] = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as running:
         workdir = Path(tmp)
-        for index, launcher in enumerate(_launchers(args.profiles)):
-            with launcher(workdir / f"bot{index}") as target:
-                print(f"\n== {target.name}", flush=True)
-                results.append(await measure(target, questions, args))
-        stock_dir = workdir / "stock"
-        stock_dir.mkdir()
-        with running_stock_bot(stock_dir) as target:
-            print(f"\n== {target.name}", flush=True)
-            stock = await measure(target, questions, args)
-    print_table(results, stock)
+        launchers = [*_launchers(args.profiles), running_stock_bot]
+        targets = []
+        for index, launcher in enumerate(launchers):
+            (workdir / f"bot{index}").mkdir()
+            targets.append(running.enter_context(launcher(workdir / f"bot{index}")))
+            print(f"started: {targets[-1].name}", flush=True)
+        results = await measure_all(targets, questions, args)
+    print_table(results[:-1], results[-1])
 
 
 def main() -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Dict, Iterable, List, Tuple
 
-PAGE_KB = 4
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _stat(pid: int) -> Tuple[str, int]:
@@ -61,3 +62,16 @@ def tree(roots: Iterable[int]) -> List[Tuple[int, str, int]]:
         found.append((pid, command(pid), rss_kb(pid)))
         pending.extend(children.get(pid, []))
     return found
+
+
+def cpu_seconds(roots: Iterable[int]) -> float:
+    """User and system CPU time of the processes under ``roots`` (alive now)."""
+    total = 0
+    for pid, _, _ in tree(roots):
+        try:
+            raw = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = raw[raw.rindex(")") + 2 :].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / TICKS

@@ -52,6 +52,8 @@ class LevelResult:
     error_kinds: dict = field(default_factory=dict)
     silent: int = 0
     """Messages answered with HTTP 200 but no bot message (counted as answered)."""
+    cpu_seconds: float = 0.0
+    """CPU time the bot's processes spent during the level (all cores)."""
 
     @property
     def messages(self) -> int:
@@ -62,6 +64,11 @@ class LevelResult:
     def throughput(self) -> float:
         """Answered messages per second."""
         return self.messages / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms_per_message(self) -> float:
+        """CPU milliseconds the bot spent per answered message (load-independent)."""
+        return 1000 * self.cpu_seconds / self.messages if self.messages else 0.0
 
     def percentile(self, q: float) -> float:
         """A latency percentile in milliseconds (NaN without answers)."""
