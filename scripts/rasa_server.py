@@ -36,6 +36,7 @@ if str(PROJECT_DIR) not in sys.path:  # started as a script: find the packages
     sys.path.insert(0, str(PROJECT_DIR))
 
 from medspa.settings import action_secret, auth_token, get_settings  # noqa: E402
+from scripts import action_validation  # noqa: E402
 
 TOKEN_OPTIONS = ("--auth-token", "-t")
 
@@ -83,6 +84,8 @@ def main(argv: List[str]) -> None:
         args.auth_token = auth_token()
     # Rasa waits 5 minutes for the action server; visitors should not.
     rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = settings.action_timeout
+    # the action server's replies checked by a validator compiled once
+    action_validation.install()
     configure_logging_and_warnings(
         args.loglevel,
         args.logging_config_file,
