@@ -104,3 +104,19 @@ lock: install ## re-pin every installed version into constraints.txt
 
 clean: ## remove built files (environment, models, caches)
 	rm -rf $(VENV) models build results .rasa .pytest_cache .mypy_cache .ruff_cache web/node_modules test-artifacts
+
+# The staff console (console/, README "Staff console").
+.PHONY: console staff-user retention export-reviewed
+
+console: install ## serve the staff console alone (make run starts it too)
+	$(BIN)/python -m console serve
+
+staff-user: install ## add a console account: make staff-user NAME=alice [ROLE=admin] (asks the password)
+	@test -n "$(NAME)" || { echo "usage: make staff-user NAME=alice [ROLE=staff|admin]"; exit 2; }
+	$(BIN)/python -m console add-user "$(NAME)" --role "$(or $(ROLE),staff)"
+
+export-reviewed: install ## write the console's reviewed messages into data/nlu/reviewed.yml
+	$(BIN)/python -m console export-reviewed
+
+retention: install ## delete conversations older than MEDSPA_RETENTION_DAYS (the console does it too)
+	$(BIN)/python -m console retention

@@ -44,22 +44,30 @@ logger = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 WINDOW_SECONDS = 60.0
+OWN_TEXT_BLUEPRINTS = "medspa_own_text_blueprints"
+"""Where the app keeps the channels that answer unreadable text themselves."""
 MAX_TRACKED_KEYS = 10_000
 """Keys a rate window remembers before forgetting the idle ones."""
 
 
 @lru_cache(maxsize=1)
-def project_wording() -> Wording:
-    """The wording of the project's domain.yml."""
-    return Wording(yaml.safe_load((PROJECT_DIR / "domain.yml").read_text()))
+def project_responses() -> Dict[str, Any]:
+    """The responses of domain.yml (an older model may lack the newest ones)."""
+    domain = yaml.safe_load((PROJECT_DIR / "domain.yml").read_text()) or {}
+    return dict(domain.get("responses") or {})
 
 
 async def refuse_invalid_text(request: Request) -> Optional[HTTPResponse]:
     """Answer 400 to a request whose path, query or JSON body is not valid text.
 
-    A lone surrogate (an escaped ``udfff`` in JSON) or NUL would make the
+    A lone surrogate (an escaped ``udfff`` in JSON) would make the
     conversation store fail; nothing of such a request is stored.
     """
+    route = str(request.name or "").split(".")  # app.blueprint.handler
+    if len(route) >= 2 and route[-2] in getattr(
+        request.app.ctx, OWN_TEXT_BLUEPRINTS, ()
+    ):
+        return None
     try:
         unquote_to_bytes(request.path).decode("utf-8")
         unquote_to_bytes(request.query_string).decode("utf-8")
@@ -140,19 +148,28 @@ class Guard:
         self.in_flight: Counter[str] = Counter()
         self.app: Optional[Sanic] = None
 
-    def attach(self, blueprint: Blueprint) -> None:
+    def attach(self, blueprint: Blueprint, replies_to_bad_text: bool = False) -> None:
         """Keep a reference to the server's app (for its agent) once it starts.
 
         Also checks, once per server, that no request (channels and HTTP API)
         brings text that cannot be stored (:func:`refuse_invalid_text`).
+
+        Args:
+            blueprint: the channel's routes.
+            replies_to_bad_text: the channel answers unreadable text itself,
+                with a polite reply instead of a 400 (Telegram re-sends an
+                update it gets a 4xx for).
+
         """
 
         @blueprint.listener("before_server_start")
         async def keep_app(app: Sanic, *_: Any) -> None:
             self.app = app
-            if not getattr(app.ctx, "medspa_text_checked", False):
-                app.ctx.medspa_text_checked = True
+            if not hasattr(app.ctx, OWN_TEXT_BLUEPRINTS):
+                setattr(app.ctx, OWN_TEXT_BLUEPRINTS, set())
                 app.register_middleware(refuse_invalid_text, "request")
+            if replies_to_bad_text:
+                getattr(app.ctx, OWN_TEXT_BLUEPRINTS).add(blueprint.name)
 
     # -- reading ------------------------------------------------------------------
 
@@ -287,10 +304,10 @@ class Guard:
         return getattr(getattr(self.app, "ctx", None), "agent", None)
 
     def _wording(self) -> Wording:
-        """The wording of the running model's domain (domain.yml before it loads)."""
+        """The wording of the running model's domain, completed by domain.yml."""
         domain = getattr(self._agent(), "domain", None)
-        responses = getattr(domain, "responses", None)
-        return Wording({"responses": responses}) if responses else project_wording()
+        responses = getattr(domain, "responses", None) or {}
+        return Wording({"responses": {**project_responses(), **responses}})
 
     async def _send(
         self, output: OutputChannel, sender: str, reply: Tuple[str, Answer]

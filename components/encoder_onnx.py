@@ -80,8 +80,9 @@ def build_graph(weights: Dict[str, np.ndarray], layers: int, heads: int) -> byte
     x = norm(typed, "embeddings.LayerNorm", "emb.out")
     split_shape = const("split_shape", np.array([0, heads, head_dim], np.int64))
     merge_shape = const("merge_shape", np.array([0, dim], np.int64))
-    half, one = const("half", np.float32(0.5)), const("one", np.float32(1.0))
-    root2 = const("root2", np.float32(np.sqrt(2.0)))
+    half = const("half", np.array(0.5, np.float32))
+    one = const("one", np.array(1.0, np.float32))
+    root2 = const("root2", np.array(np.sqrt(2.0), np.float32))
     for i in range(layers):
         p = f"encoder.layer.{i}"
         heads_of = {}

@@ -29,6 +29,13 @@ _TERM_KEYS = {"name", "synonyms"}
 _COVERED_KEYS = {"answer", "evidence", "source", "covered"}
 
 
+CLINIC_SOURCE = "clinic"
+"""The ``source`` of an answer the clinic wrote itself (with ``author`` and
+``date``) rather than quoted from an article: prices, aftercare sheets..."""
+CLINIC_TITLE = "the clinic's own information"
+_CLINIC_KEYS = ("answer", "author", "date")
+
+
 class KnowledgeBaseError(ValueError):
     """The knowledge base file is malformed; the message says where and why."""
 
@@ -48,6 +55,8 @@ class Entry:
     answer: str
     evidence: Tuple[str, ...]
     source: str
+    author: str = ""  # an answer written by the clinic: who wrote it ...
+    date: str = ""  # ... and when
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,8 @@ class KnowledgeBase:
 
     def source_title(self, source: str) -> str:
         """A human title for a source article (its file name when untitled)."""
+        if source == CLINIC_SOURCE:
+            return self.source_titles.get(source, CLINIC_TITLE)
         return self.source_titles.get(source, source)
 
 
@@ -163,7 +174,7 @@ def _parse_terms(raw: Any, path: Path, section: str) -> Dict[str, Term]:
 
 def _parse_entry(raw: Any, default_source: str, path: Path, where: str) -> Entry:
     data = _require_mapping(raw, path, where)
-    _check_keys(data, _COVERED_KEYS, set(), path, where)
+    _check_keys(data, _COVERED_KEYS | set(_CLINIC_KEYS), set(), path, where)
     covered = data.get("covered", True)
     if not isinstance(covered, bool):
         raise KnowledgeBaseError(path, f"{where}.covered", "expected true or false")
@@ -180,18 +191,27 @@ def _parse_entry(raw: Any, default_source: str, path: Path, where: str) -> Entry
             evidence=(),
             source="",
         )
-    for key in ("answer", "evidence"):
+    source = data.get("source", default_source)
+    clinic = source == CLINIC_SOURCE
+    for key in _CLINIC_KEYS if clinic else ("answer", "evidence"):
         if key not in data:
             raise KnowledgeBaseError(
                 path, where, f"missing key {key} (or say covered: false)"
             )
-    source = data.get("source", default_source)
+    if not clinic and ("author" in data or "date" in data):
+        raise KnowledgeBaseError(
+            path, where, f"author and date are for source: {CLINIC_SOURCE} only"
+        )
     return Entry(
         topic=where.rsplit(".", 1)[-1],
         covered=True,
         answer=_require_text(data["answer"], path, f"{where}.answer"),
-        evidence=_require_texts(data["evidence"], path, f"{where}.evidence"),
+        evidence=_require_texts(
+            data.get("evidence", []), path, f"{where}.evidence", allow_empty=clinic
+        ),
         source=_require_text(source, path, f"{where}.source"),
+        author=_require_text(data["author"], path, f"{where}.author") if clinic else "",
+        date=_require_text(str(data["date"]), path, f"{where}.date") if clinic else "",
     )
 
 
@@ -367,3 +387,36 @@ class KnowledgeBaseCache:
                     logger.exception("Keeping the previous knowledge base")
                     self._stamp = stamp
             return self._kb
+
+
+def _normalise_quote(text: str) -> str:
+    """Text compared loosely: typographic quotes plain, spaces collapsed, any case."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    text = text.replace("\u201c", '"').replace("\u201d", '"')
+    return " ".join(text.split()).lower()
+
+
+def unquoted_evidence(kb: KnowledgeBase, articles_dir: Path) -> List[str]:
+    """Every ``evidence`` quote that is not in its source article, as a problem.
+
+    Answers written by the clinic (``source: clinic``) quote no article.
+    """
+    articles: Dict[str, str] = {}
+    problems = []
+    for treatment in kb.treatments.values():
+        for entry in treatment.entries.values():
+            if not entry.covered or entry.source == CLINIC_SOURCE:
+                continue
+            if entry.source not in articles:
+                article = Path(articles_dir) / entry.source
+                try:
+                    articles[entry.source] = _normalise_quote(article.read_text())
+                except OSError:
+                    articles[entry.source] = ""
+            for quote in entry.evidence:
+                if _normalise_quote(quote) not in articles[entry.source]:
+                    problems.append(
+                        f"treatments.{treatment.id}.topics.{entry.topic}.evidence: "
+                        f"not in the article {entry.source}: {quote!r}"
+                    )
+    return problems

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Mapping, Tuple
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
+
+import yaml
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,6 +38,80 @@ class Variable:
     shown: str = ""
     """The default as the README shows it, when it is not a plain value."""
 
+
+# The staff console's variables (console/, make report); read by
+# get_console_settings() at the end of this module.
+CONSOLE_VARIABLES: Tuple[Variable, ...] = (
+    Variable(
+        "MEDSPA_CONSOLE_HOST", "127.0.0.1", "address the staff console listens on"
+    ),
+    Variable("MEDSPA_CONSOLE_PORT", "8090", "port of the staff console"),
+    Variable(
+        "MEDSPA_CONVERSATIONS_URL",
+        "",
+        "SQLAlchemy URL of Rasa's tracker store, read by the console and "
+        "`make report` (e.g. `postgresql://rasa@db/rasa`)",
+        "the SQL tracker store of `MEDSPA_ENDPOINTS`",
+    ),
+    Variable(
+        "MEDSPA_CONSOLE_DB_URL",
+        "",
+        "SQLAlchemy URL of the console's own tables",
+        "`sqlite:///var/console.db`",
+    ),
+    Variable(
+        "MEDSPA_CONSOLE_SECRET_KEY",
+        "",
+        "key signing the console's session cookies",
+        "generated into `var/console_secret_key`",
+    ),
+    Variable(
+        "MEDSPA_CONSOLE_SECURE_COOKIES",
+        "false",
+        "`true`: Secure cookies (set it when the console is served behind https)",
+    ),
+    Variable(
+        "MEDSPA_CONSOLE_LOGIN_ATTEMPTS",
+        "5",
+        "failed sign-ins of one account before it is throttled (an address: 5x)",
+    ),
+    Variable(
+        "MEDSPA_CONSOLE_LOGIN_WINDOW_MINUTES", "15", "the throttling window (minutes)"
+    ),
+    Variable(
+        "MEDSPA_RETENTION_DAYS",
+        "180",
+        "conversations idle longer are deleted (`0`: never)",
+    ),
+    Variable(
+        "MEDSPA_RETENTION_INTERVAL_HOURS",
+        "6",
+        "how often the running console applies the retention",
+    ),
+    Variable(
+        "MEDSPA_REVIEW_CONFIDENCE",
+        "0.5",
+        "messages the NLU read with less confidence go to the review inbox",
+    ),
+    Variable(
+        "MEDSPA_TRAINING_DATA_DIR",
+        str(PROJECT_DIR / "data"),
+        "where the review inbox exports (`nlu/reviewed.yml`)",
+        "`data/`",
+    ),
+    Variable(
+        "MEDSPA_ARTICLES_DIR",
+        str(PROJECT_DIR.parent / "shared" / "seeds"),
+        "the source articles, to check the quotes of an edited entry (skipped "
+        "when missing)",
+        "`../shared/seeds/`",
+    ),
+    Variable(
+        "MEDSPA_STAFF_PASSWORD",
+        "",
+        "password for `make staff-user` without a prompt (never on a command line)",
+    ),
+)
 
 VARIABLES: Tuple[Variable, ...] = (
     Variable("MEDSPA_PROFILE", DEVELOPMENT, "`development` or `production`"),
@@ -95,14 +171,9 @@ VARIABLES: Tuple[Variable, ...] = (
         "seconds the Rasa server waits for the action server before its fallback",
     ),
     Variable("MEDSPA_MAX_MESSAGE_CHARS", "2000", "longest message read (characters)"),
-    Variable("MEDSPA_MAX_BODY_BYTES", "65536", "largest request body (bytes)"),
+    Variable("MEDSPA_MAX_BODY_BYTES", "262144", "largest request body (bytes)"),
     Variable("MEDSPA_MAX_METADATA_BYTES", "4096", "largest message metadata (JSON)"),
     Variable("MEDSPA_MAX_SENDER_CHARS", "128", "longest REST sender id"),
-    Variable(
-        "MEDSPA_MAX_EVENTS",
-        "2000",
-        "events of a conversation read per message (older ones stay stored)",
-    ),
     Variable(
         "MEDSPA_SENDER_RATE",
         "30",
@@ -169,6 +240,7 @@ VARIABLES: Tuple[Variable, ...] = (
     Variable("TELEGRAM_WEBHOOK_URL", "", "public HTTPS address of the webhook"),
     Variable("TELEGRAM_SECRET_TOKEN", "", "the webhook's secret", "from the token"),
     Variable("TELEGRAM_API_URL", "https://api.telegram.org", "the Bot API server"),
+    *CONSOLE_VARIABLES,
 )
 _DEFAULTS = {variable.name: variable.default for variable in VARIABLES}
 
@@ -286,7 +358,6 @@ class Limits:
     body_bytes: int
     metadata_bytes: int
     sender_chars: int
-    events: int
     sender_rate: int
     address_rate: int
     queued: int
@@ -358,7 +429,6 @@ def read_settings(environ: Mapping[str, str] | None = None) -> Settings:
             body_bytes=_int("MEDSPA_MAX_BODY_BYTES", environ),
             metadata_bytes=_int("MEDSPA_MAX_METADATA_BYTES", environ),
             sender_chars=_int("MEDSPA_MAX_SENDER_CHARS", environ),
-            events=_int("MEDSPA_MAX_EVENTS", environ),
             sender_rate=_int("MEDSPA_SENDER_RATE", environ),
             address_rate=_int("MEDSPA_ADDRESS_RATE", environ),
             queued=_int("MEDSPA_MAX_QUEUED", environ),
@@ -401,3 +471,122 @@ def action_secret(environ: Mapping[str, str] | None = None) -> str:
     """The action server's shared secret: ``MEDSPA_ACTION_SECRET``, else a file."""
     var_dir = Path(env("MEDSPA_VAR_DIR", environ))
     return secret("MEDSPA_ACTION_SECRET", var_dir / "action_secret", environ)
+
+
+# --- The staff console (console/) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    """Settings of the staff console and of ``make report``.
+
+    Attributes:
+        var_dir: where the generated session key is kept (owner-only).
+        conversations_url: SQLAlchemy URL of Rasa's SQL tracker store.
+        console_db_url: SQLAlchemy URL of the console's own tables.
+        host: interface the console listens on (loopback by default).
+        port: its port.
+        secure_cookies: mark cookies Secure (set it when served behind https).
+        retention_days: conversations idle longer are deleted (0: never).
+        retention_interval_hours: how often the running console applies it.
+        login_attempts: failed sign-ins allowed per account ...
+        login_window_minutes: ... within this many minutes.
+        review_confidence: messages the NLU read below this go to the review inbox.
+        training_data_dir: the NLU data the review inbox exports into.
+        articles_dir: the source articles, to check an edited entry's quotes.
+        knowledge_base_path: the knowledge base file the console edits.
+    """
+
+    var_dir: Path
+    conversations_url: str
+    console_db_url: str
+    host: str
+    port: int
+    secure_cookies: bool
+    retention_days: int
+    retention_interval_hours: float
+    login_attempts: int
+    login_window_minutes: float
+    review_confidence: float
+    training_data_dir: Path
+    articles_dir: Path
+    knowledge_base_path: Path
+
+
+def _number(name: str, environ: Mapping[str, str] | None = None) -> float:
+    value = env(name, environ)
+    try:
+        return float(value)
+    except ValueError as error:
+        raise ValueError(f"{name} must be a number, not {value!r}") from error
+
+
+def get_console_settings(environ: Mapping[str, str] | None = None) -> ConsoleSettings:
+    """Read the console's settings (defaults: files under ``var/``).
+
+    Raises:
+        ValueError: a value is invalid; the message names the variable.
+
+    """
+    var_dir = Path(env("MEDSPA_VAR_DIR", environ))
+    console_db = env("MEDSPA_CONSOLE_DB_URL", environ)
+    endpoints = PROJECT_DIR / env("MEDSPA_ENDPOINTS", environ)
+    return ConsoleSettings(
+        var_dir=var_dir,
+        conversations_url=env("MEDSPA_CONVERSATIONS_URL", environ)
+        or tracker_store_url(endpoints, environ)
+        or f"sqlite:///{var_dir / 'conversations.db'}",
+        console_db_url=console_db or f"sqlite:///{var_dir / 'console.db'}",
+        host=env("MEDSPA_CONSOLE_HOST", environ),
+        port=_int("MEDSPA_CONSOLE_PORT", environ),
+        secure_cookies=env("MEDSPA_CONSOLE_SECURE_COOKIES", environ).lower()
+        in ("1", "true", "yes"),
+        retention_days=_int("MEDSPA_RETENTION_DAYS", environ),
+        retention_interval_hours=_number("MEDSPA_RETENTION_INTERVAL_HOURS", environ),
+        login_attempts=_int("MEDSPA_CONSOLE_LOGIN_ATTEMPTS", environ),
+        login_window_minutes=_number("MEDSPA_CONSOLE_LOGIN_WINDOW_MINUTES", environ),
+        review_confidence=_number("MEDSPA_REVIEW_CONFIDENCE", environ),
+        training_data_dir=Path(env("MEDSPA_TRAINING_DATA_DIR", environ)),
+        articles_dir=Path(env("MEDSPA_ARTICLES_DIR", environ)),
+        knowledge_base_path=Path(env("MEDSPA_KNOWLEDGE_BASE", environ)),
+    )
+
+
+def console_secret_key(var_dir: Path, environ: Mapping[str, str] | None = None) -> str:
+    """The console's cookie key: ``MEDSPA_CONSOLE_SECRET_KEY``, else a file."""
+    return secret("MEDSPA_CONSOLE_SECRET_KEY", var_dir / "console_secret_key", environ)
+
+
+_ENDPOINT_VARIABLE = re.compile(r"\$\{(\w+)\}")
+
+
+def tracker_store_url(endpoints: Path, environ: Mapping[str, str] | None = None) -> str:
+    """The SQLAlchemy URL of the SQL tracker store an endpoints file names.
+
+    Read as Rasa reads it: ``${VARIABLE}`` taken from the environment, the
+    server's address under ``url`` (or ``host``), a SQLite path relative to
+    the project. Empty when the file names no SQL tracker store.
+    """
+    try:
+        text = endpoints.read_text()
+    except OSError:
+        return ""
+    values = os.environ if environ is None else environ
+    text = _ENDPOINT_VARIABLE.sub(lambda m: values.get(m.group(1), ""), text)
+    store = (yaml.safe_load(text) or {}).get("tracker_store") or {}
+    if str(store.get("type", "")).upper() != "SQL":
+        return ""
+    dialect, db = str(store.get("dialect") or "sqlite"), str(store.get("db") or "")
+    if dialect == "sqlite":
+        return f"sqlite:///{PROJECT_DIR / db}"
+    user = quote(str(store.get("username") or ""), safe="")
+    if user and store.get("password"):
+        user += ":" + quote(str(store["password"]), safe="")
+    host = str(store.get("url") or store.get("host") or "")
+    port = f":{store['port']}" if store.get("port") else ""
+    return f"{dialect}://{user}{'@' if user else ''}{host}{port}/{db}"
+
+
+def staff_password(environ: Mapping[str, str] | None = None) -> str:
+    """A new console account's password from ``MEDSPA_STAFF_PASSWORD`` (or "")."""
+    return env("MEDSPA_STAFF_PASSWORD", environ)

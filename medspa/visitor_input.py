@@ -7,7 +7,8 @@ staff tools:
   own ids, unprefixed; every other channel stores its conversations under a
   reserved prefix (:data:`SENDER_PREFIXES`), and REST refuses a sender that
   uses one, so no channel can address another's conversation.
-- Text that cannot be stored (lone surrogates, NUL) is refused, never stored.
+- Text that is not valid Unicode (lone surrogates) is refused, never stored;
+  a sender id must not hold control characters either.
 - A message longer than the limit is read up to the limit (cut at a word) and
   answered; the cut is recorded in the message's metadata.
 - Logs and staff-facing output show visitor text as a bounded excerpt with
@@ -27,7 +28,8 @@ TELEGRAM_PREFIX = "telegram-"
 SENDER_PREFIXES = {"socketio": WEB_PREFIX, "telegram": TELEGRAM_PREFIX}
 """The reserved prefix of each channel (by Rasa's channel name); REST has none."""
 
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_UNSTORABLE = re.compile("[\ud800-\udfff]")
+_NOT_IN_SENDER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]")
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]")
 
 
@@ -50,7 +52,7 @@ def check_text(value: str, what: str) -> str:
     """Return ``value`` if it can be stored as text.
 
     Raises:
-        InvalidInput: it holds a lone surrogate (not Unicode text) or NUL.
+        InvalidInput: it holds a lone surrogate (not Unicode text).
 
     """
     if _UNSTORABLE.search(value):
@@ -62,7 +64,7 @@ def check_json_text(body: bytes) -> None:
     """Check that a JSON body holds only storable text (if it is JSON at all).
 
     Raises:
-        InvalidInput: a string or key in it holds a lone surrogate or NUL.
+        InvalidInput: a string or key in it holds a lone surrogate.
 
     """
     try:
@@ -70,11 +72,9 @@ def check_json_text(body: bytes) -> None:
     except (ValueError, RecursionError):
         return  # not JSON: the route answers that
     try:
-        encoded = json.dumps(decoded, ensure_ascii=False).encode("utf-8")
+        json.dumps(decoded, ensure_ascii=False).encode("utf-8")
     except (UnicodeEncodeError, RecursionError) as error:
         raise InvalidInput("the body is not valid Unicode text") from error
-    if b"\\u0000" in encoded:
-        raise InvalidInput("the body holds a NUL character")
 
 
 def check_rest_sender(sender: Any, max_chars: int) -> str:
@@ -89,7 +89,7 @@ def check_rest_sender(sender: Any, max_chars: int) -> str:
     if len(sender) > max_chars:
         raise InvalidInput(f'"sender" is longer than {max_chars} characters')
     check_text(sender, '"sender"')
-    if _CONTROLS.search(sender):
+    if _NOT_IN_SENDER.search(sender):
         raise InvalidInput('"sender" must not contain control characters')
     prefix = reserved_prefix(sender)
     if prefix is not None:

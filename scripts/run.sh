@@ -1,28 +1,19 @@
 #!/usr/bin/env bash
 # Start the assistant on this machine under supervisord (deploy/supervisord.conf):
 # the action server, the Rasa server (REST, socket.io, Telegram, HTTP API with a
-# token) and the clinic's demo page. A process that crashes is restarted within
-# seconds; Ctrl-C stops them all. `make run` calls it after installing and training.
+# token), the clinic's demo page and the staff console (deploy/supervisord.d/).
+# A process that crashes is restarted within seconds; Ctrl-C stops them all. `make run` calls it after installing and training.
 # Settings come from the environment (README, medspa/settings.py); secrets are
 # never put on a command line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-umask 077
-export RASA_TELEMETRY_ENABLED=false
 export MEDSPA_VAR_DIR=${MEDSPA_VAR_DIR:-$PWD/var}
-mkdir -p "$MEDSPA_VAR_DIR/log"
-chmod 700 "$MEDSPA_VAR_DIR" "$MEDSPA_VAR_DIR/log"
-# Conversations are health data: owner-only, also for files made before.
-find "$MEDSPA_VAR_DIR" -maxdepth 1 -type f -exec chmod 600 {} +
+read -r RASA_PORT WEB_HOST WEB_PORT CONSOLE_HOST CONSOLE_PORT < <(.venv/bin/python -c '
+from medspa.settings import get_console_settings, get_settings
+s, c = get_settings(), get_console_settings()
+print(s.rasa_port, s.web_host, s.web_port, c.host, c.port)')
 
-# Generate the secrets now (owner-only files) so that the banner can say where.
-read -r RASA_PORT WEB_HOST WEB_PORT < <(.venv/bin/python -c '
-from medspa.settings import action_secret, auth_token, get_settings
-auth_token(); action_secret(); s = get_settings()
-print(s.rasa_port, s.web_host, s.web_port)')
-
-supervisord=(.venv/bin/supervisord -c deploy/supervisord.conf)
-"${supervisord[@]}" &
+scripts/supervise.sh &
 supervisor_pid=$!
 stop() {
   kill -TERM "$supervisor_pid" 2>/dev/null || true
@@ -47,6 +38,7 @@ cat <<MSG
   Processes:     .venv/bin/supervisorctl -c deploy/supervisord.conf status
   Logs:          $MEDSPA_VAR_DIR/log/
   Telegram:      ${TELEGRAM_WEBHOOK_URL:-off (set the TELEGRAM_* variables, see README)}
+  Staff console: http://$CONSOLE_HOST:$CONSOLE_PORT/  (first account: make staff-user NAME=you ROLE=admin)
   Stop with Ctrl-C.
 
 MSG

@@ -31,6 +31,10 @@ if str(WEB_DIR.parent) not in sys.path:  # started as a script: find the setting
     sys.path.insert(0, str(WEB_DIR.parent))
 
 from medspa.settings import get_settings  # noqa: E402
+from medspa.visitor_input import excerpt  # noqa: E402
+
+LOG_LINE_CHARS = 200
+"""Longest request description in a log line (a path is visitor text)."""
 
 WIDGET = WEB_DIR / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 
@@ -119,6 +123,27 @@ class PageHandler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         """Name the server without its Python version."""
         return "medspa-web"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Log a request with what the visitor sent bounded and escaped."""
+        line = excerpt(format % args, LOG_LINE_CHARS)
+        sys.stderr.write(
+            f"{self.address_string()} - [{self.log_date_time_string()}] {line}\n"
+        )
+
+    def send_error(
+        self, code: int, message: str | None = None, explain: str | None = None
+    ) -> None:
+        """Answer a visitor's bad request with a 4xx, never a server error.
+
+        ``http.server`` answers an unknown method with 501 and an HTTP version
+        it does not speak with 505; for this page both are the client's doing.
+        """
+        if code == HTTPStatus.NOT_IMPLEMENTED:
+            code = HTTPStatus.METHOD_NOT_ALLOWED
+        elif code == HTTPStatus.HTTP_VERSION_NOT_SUPPORTED:
+            code = HTTPStatus.BAD_REQUEST
+        super().send_error(code, message, explain)
 
     def do_GET(self) -> None:
         """Send one of the page's files."""

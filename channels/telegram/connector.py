@@ -88,7 +88,7 @@ class TelegramInput(RasaTelegramInput):
     ) -> Blueprint:
         """Create the webhook routes and the start-up registration of the webhook."""
         telegram_webhook = Blueprint("telegram_webhook", __name__)
-        self.guard.attach(telegram_webhook)
+        self.guard.attach(telegram_webhook, replies_to_bad_text=True)
 
         @telegram_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -59,7 +59,7 @@ class TelegramSettings:
         """Read and check the settings.
 
         Args:
-            env: the environment (``os.environ`` by default); empty values
+            env: the environment (this process's by default); empty values
                 count as unset.
 
         Raises:

@@ -19,6 +19,7 @@ import yaml
 from playwright.sync_api import Browser, BrowserContext
 
 from medspa.knowledge_base import KnowledgeBase
+from medspa.visitor_input import channel_sender
 from tests.browser.widget import (
     ANSWER_TIMES_MS,
     DISCONNECTED,
@@ -58,7 +59,7 @@ def topic_of_turn(site: Site, sender: str) -> List[Dict[str, Any]]:
 
 def assert_shows_turn(site: Site, chat: Chat, shown: List[str]) -> None:
     """The widget shows exactly the bot messages Rasa recorded for the turn."""
-    recorded = site.assistant.turn_texts(chat.session_id)
+    recorded = site.assistant.turn_texts(chat.sender)
     assert [plain(b) for b in shown] == bubbles(recorded)
 
 
@@ -69,7 +70,7 @@ def test_answer_with_disclaimer(site: Site, desktop: BrowserContext) -> None:
     shown = chat.ask("does microneedling hurt?", expect=DISCLAIMER)
     print(f"answer shown {ANSWER_TIMES_MS[-1]:.0f} ms after the question was sent")
 
-    assert topic_of_turn(site, chat.session_id) == [
+    assert topic_of_turn(site, chat.sender) == [
         {"kind": "kb", "treatment": "microneedling", "topic": "pain"}
     ]
     assert_shows_turn(site, chat, shown)
@@ -84,7 +85,7 @@ def test_clarify_buttons_answer_the_pending_question(
     chat = chat_on(desktop, site)
     chat.open()
     chat.ask("is there any downtime?")
-    (clarify,) = site.assistant.turn_answers(chat.session_id)
+    (clarify,) = site.assistant.turn_answers(chat.sender)
     assert clarify == {"kind": "clarify", "topic": "downtime"}
     titles = chat.page.locator(QUICK_REPLIES).all_inner_texts()
     assert {t.name for t in kb.treatments.values()} <= set(titles)
@@ -94,7 +95,7 @@ def test_clarify_buttons_answer_the_pending_question(
     shown = chat.choose(name, expect=DISCLAIMER)
 
     assert chat.visitor_texts()[-1] == name
-    assert topic_of_turn(site, chat.session_id) == [
+    assert topic_of_turn(site, chat.sender) == [
         {"kind": "kb", "treatment": "microneedling", "topic": "downtime"}
     ]
     assert_shows_turn(site, chat, shown)
@@ -143,7 +144,7 @@ def test_phone_layout_and_keyboard_only(
             break
     assert page.evaluate("document.activeElement.getAttribute('role')") == "button"
     shown = chat.send_and_wait(lambda: page.keyboard.press("Enter"), DISCLAIMER)
-    assert topic_of_turn(site, chat.session_id) == [
+    assert topic_of_turn(site, chat.sender) == [
         {"kind": "kb", "treatment": "thermage", "topic": "downtime"}
     ]
     assert_shows_turn(site, chat, shown)
@@ -155,12 +156,12 @@ def test_the_conversation_survives_a_reload(
     chat = chat_on(desktop, site)
     chat.open()
     chat.ask("does microneedling hurt?", expect=DISCLAIMER)
-    session, history = chat.session_id, chat.bot_texts()
+    session, history = chat.sender, chat.bot_texts()
 
     chat.page.reload()
     chat.page.wait_for_selector(INPUT)
     chat.wait_connected()
-    assert chat.session_id == session
+    assert chat.sender == session
     assert chat.bot_texts() == history
     assert chat.visitor_texts() == ["does microneedling hurt?"]
 
@@ -193,7 +194,7 @@ def test_html_from_the_visitor_or_the_bot_is_only_text(
     assert chat.page.locator("#chat script").count() == 0
     assert chat.page.locator(VISITOR_BUBBLES).all_text_contents() == attacks
     # what Rasa recorded for the bot is what is shown, as text
-    events = site.assistant.tracker(chat.session_id)["events"]
+    events = site.assistant.tracker(chat.sender)["events"]
     said = bubbles([e["text"] for e in events if e["event"] == "bot"])
     assert [plain(b) for b in chat.bot_texts()] == said
 
@@ -259,8 +260,8 @@ def test_a_socket_speaks_only_in_its_own_session(site: Site) -> None:
         exchange = _exchange(site, requested="12345", named=other)
         session, reply = pool.submit(asyncio.run, exchange).result()
 
-    assert re.fullmatch(r"[0-9a-f]{32}", session) and reply["text"]
-    said = site.assistant.tracker(session)["events"]
+    assert re.fullmatch(r"[0-9a-f]{64}", session) and reply["text"]
+    said = site.assistant.tracker(channel_sender("socketio", session))["events"]
     assert [e["text"] for e in said if e["event"] == "user"] == ["hello"]
     for sender in (other, "12345"):
         events = site.assistant.tracker(sender)["events"]
@@ -285,7 +286,7 @@ def test_the_widget_reconnects_after_a_rasa_restart(
     chat = chat_on(desktop, site)
     chat.open()
     chat.ask("does microneedling hurt?", expect=DISCLAIMER)
-    session = chat.session_id
+    session = chat.sender
 
     stop_rasa(site)
     # the widget tells the visitor it is reconnecting
@@ -294,7 +295,7 @@ def test_the_widget_reconnects_after_a_rasa_restart(
 
     # no reload: the widget reconnects by itself and keeps its conversation
     chat.wait_connected()
-    assert chat.session_id == session
+    assert chat.sender == session
     shown = chat.ask("is there any downtime?", expect=DISCLAIMER)
     assert topic_of_turn(site, session) == [
         {"kind": "kb", "treatment": "microneedling", "topic": "downtime"}

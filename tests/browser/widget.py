@@ -23,12 +23,14 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext, Page
 
+from medspa.visitor_input import channel_sender
 from tests.support.servers import (
     BIN,
     PROJECT_DIR,
     STARTUP_TIMEOUT,
     Assistant,
     http_json,
+    is_rasa_server,
     project_credentials,
     start_rasa_server,
 )
@@ -106,8 +108,13 @@ class Chat:
         )
 
     @property
-    def session_id(self) -> str:
+    def sender(self) -> str:
         """The Rasa conversation (sender id) of this widget."""
+        return channel_sender("socketio", self.session_id)
+
+    @property
+    def session_id(self) -> str:
+        """The session id the server issued to this widget."""
         return str(
             self.page.evaluate(
                 "JSON.parse(sessionStorage.getItem('chat_session')).session_id"
@@ -208,8 +215,7 @@ def page_server(port: int, socket_url: str, log: Path) -> Iterator[str]:
 def _rasa_index(assistant: Assistant) -> int:
     """Where the Rasa server is in the harness's list of processes."""
     for index, process in enumerate(assistant.processes):
-        args = process.args
-        if isinstance(args, (list, tuple)) and Path(str(args[0])).name == "rasa":
+        if is_rasa_server(process):
             return index
     raise LookupError("no Rasa server among the harness's processes")
 
@@ -230,7 +236,7 @@ def start_rasa(site: Site) -> None:
         int(urlsplit(assistant.rasa_url).port or 0),
         int(urlsplit(assistant.action_url).port or 0),
         assistant.token,
-        {**os.environ, "PYTHONUNBUFFERED": "1", **site.env},
+        {**assistant.env, **site.env},
         project_credentials(),
     )
     assistant.processes[index] = process  # stopped with the others at the end

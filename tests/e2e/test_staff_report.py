@@ -22,7 +22,7 @@ def _not_offered_counts(text: str) -> Dict[str, int]:
 
 
 def test_report_lists_what_visitors_asked(assistant: Assistant) -> None:
-    db = assistant.workdir / "conversations.db"
+    db = f"sqlite:///{assistant.workdir / 'conversations.db'}"
     before = _not_offered_counts(report(db, days=1, limit=10_000))
     sender = f"report-{uuid.uuid4().hex[:8]}"
     assistant.say(sender, "does microneedling hurt?")

@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
@@ -53,6 +53,28 @@ def http_json(
     return json.loads(raw) if raw else None
 
 
+def http_request(
+    url: str,
+    body: Optional[bytes] = None,
+    method: str = "POST",
+    headers: Optional[Mapping[str, str]] = None,
+) -> Tuple[int, Any]:
+    """Send raw bytes; the status and answer, decoded if JSON (4xx/5xx too)."""
+    request = urllib.request.Request(url, data=body, method=method)
+    request.add_header("Content-Type", "application/json")
+    for key, value in (headers or {}).items():
+        request.add_header(key, value)
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw
+
+
 @dataclass
 class Assistant:
     """The running servers of one test session."""
@@ -63,6 +85,8 @@ class Assistant:
     workdir: Path
     processes: List[subprocess.Popen] = field(default_factory=list)
     startup_seconds: float = 0.0
+    env: Dict[str, str] = field(default_factory=dict)
+    """The servers' environment (with the action server's secret)."""
 
     def say(self, sender: str, text: str) -> List[Dict[str, Any]]:
         """Send a message over the REST channel; the bot's replies."""
@@ -127,6 +151,14 @@ def _tails(logs: Sequence[Path], lines: int = 40) -> str:
         text = log.read_text(errors="replace").splitlines() if log.exists() else []
         parts.append(f"--- {log.name} ---\n" + "\n".join(text[-lines:]))
     return "\n".join(parts)
+
+
+def is_rasa_server(process: subprocess.Popen) -> bool:
+    """Whether ``process`` is a Rasa server started by :func:`start_rasa_server`."""
+    args = process.args
+    return isinstance(args, (list, tuple)) and any(
+        Path(str(arg)).name == "rasa_server.py" for arg in args
+    )
 
 
 def _stop(processes: Sequence[subprocess.Popen]) -> None:
@@ -262,7 +294,13 @@ def running_assistant(
             logs,
         )
         yield Assistant(
-            rasa_url, action_url, token, workdir, processes, time.monotonic() - started
+            rasa_url,
+            action_url,
+            token,
+            workdir,
+            processes,
+            time.monotonic() - started,
+            full_env,
         )
     finally:
         _stop(processes)

@@ -12,14 +12,13 @@ import json
 import random
 import statistics
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 
-from tests.support.servers import Assistant, running_assistant
+from medspa.visitor_input import channel_sender
+from tests.support.servers import Assistant, http_request, running_assistant
 from tests.telegram.bot_api import BOT_NAME, TOKEN, BotApi
 
 SECRET = "test-secret_0123456789"
@@ -54,19 +53,11 @@ class TelegramClient:
     ) -> Tuple[int, Any]:
         """POST an update (or raw bytes); the status and decoded answer."""
         data = raw if raw is not None else json.dumps(body).encode()
-        request = urllib.request.Request(self.url, data=data, method="POST")
-        request.add_header("Content-Type", "application/json")
-        if secret is not None:
-            request.add_header("X-Telegram-Bot-Api-Secret-Token", secret)
-        try:
-            with urllib.request.urlopen(request, timeout=120) as response:
-                status, answer = response.status, response.read()
-        except urllib.error.HTTPError as error:
-            status, answer = error.code, error.read()
-        try:
-            return status, json.loads(answer)
-        except ValueError:
-            return status, answer.decode(errors="replace")
+        headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
+        status, answer = http_request(self.url, data, headers=headers)
+        if isinstance(answer, bytes):
+            answer = answer.decode(errors="replace")
+        return status, answer
 
     def update(self, kind: str, payload: Dict[str, Any]) -> Dict[str, Any]:
         return {"update_id": next(self._update_ids), kind: payload}
@@ -119,8 +110,13 @@ class TelegramClient:
         return self.post(self.update("callback_query", query))
 
     def user_texts(self, chat_id: int) -> list:
-        events = self.assistant.tracker(str(chat_id))["events"]
+        events = self.assistant.tracker(telegram_sender(chat_id))["events"]
         return [e.get("text") for e in events if e.get("event") == "user"]
+
+
+def telegram_sender(chat_id: int) -> str:
+    """The conversation id of a Telegram chat (``telegram-<chat id>``)."""
+    return channel_sender("telegram", str(chat_id))
 
 
 def visitor(chat_id: int) -> Dict[str, Any]:

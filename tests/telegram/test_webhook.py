@@ -15,7 +15,12 @@ import pytest
 from medspa.contract import TREATMENT_IDS
 from tests.support.servers import Assistant, http_json
 from tests.telegram.bot_api import BOT_ID, BotApi, Call
-from tests.telegram.conftest import SECRET, WEBHOOK_URL, TelegramClient
+from tests.telegram.conftest import (
+    SECRET,
+    WEBHOOK_URL,
+    TelegramClient,
+    telegram_sender,
+)
 
 
 def answer_of(answer: Dict[str, Any]) -> tuple:
@@ -54,9 +59,9 @@ def test_a_question_gets_the_knowledge_base_answer(
     assert status == 200
     (text,) = bot_api.sent_texts(chat)
     assert "practitioner" in text and "microneedling" in text.lower()
-    (answer,) = telegram_assistant.turn_answers(str(chat))
+    (answer,) = telegram_assistant.turn_answers(telegram_sender(chat))
     assert answer_of(answer) == ("kb", "microneedling", "pain")
-    events = telegram_assistant.tracker(str(chat))["events"]
+    events = telegram_assistant.tracker(telegram_sender(chat))["events"]
     (user,) = [e for e in events if e["event"] == "user"]
     assert user["input_channel"] == "telegram"
     assert user["metadata"]["telegram"]["kind"] == "text"
@@ -68,7 +73,7 @@ def test_clarify_buttons_arrive_and_a_press_answers_the_pending_question(
     chat = telegram.new_chat()
     telegram.say(chat, "is there any downtime?")
     (question,) = bot_api.calls("sendMessage", chat)
-    assert telegram_assistant.turn_answers(str(chat)) == [
+    assert telegram_assistant.turn_answers(telegram_sender(chat)) == [
         {"kind": "clarify", "topic": "downtime"}
     ]
     rows = question.params["reply_markup"]["inline_keyboard"]
@@ -82,7 +87,7 @@ def test_clarify_buttons_arrive_and_a_press_answers_the_pending_question(
     (_, answer_call) = bot_api.calls("sendMessage", chat)
     answer_text = answer_call.params["text"]
     assert "thermage" in answer_text.lower() and "practitioner" in answer_text
-    (answer,) = telegram_assistant.turn_answers(str(chat))
+    (answer,) = telegram_assistant.turn_answers(telegram_sender(chat))
     assert answer_of(answer) == ("kb", "thermage", "downtime")
 
 
@@ -198,9 +203,9 @@ def test_messages_without_text_get_the_not_understood_reply(
     assert status == 200
     (text,) = bot_api.sent_texts(chat)
     assert "microneedling" in text.lower()
-    assert [a["kind"] for a in telegram_assistant.turn_answers(str(chat))] == [
-        "out_of_scope"
-    ]
+    assert [
+        a["kind"] for a in telegram_assistant.turn_answers(telegram_sender(chat))
+    ] == ["out_of_scope"]
 
 
 def test_a_photo_caption_is_read_as_the_question(
@@ -214,7 +219,7 @@ def test_a_photo_caption_is_read_as_the_question(
             telegram.message(chat, photo=photo, caption="does microneedling hurt?"),
         )
     )
-    (answer,) = telegram_assistant.turn_answers(str(chat))
+    (answer,) = telegram_assistant.turn_answers(telegram_sender(chat))
     assert answer_of(answer) == ("kb", "microneedling", "pain")
 
 
@@ -229,9 +234,9 @@ def test_start_greets(
     telegram.say(chat, command)
     (text,) = bot_api.sent_texts(chat)
     assert text.startswith("Hi!")
-    assert [a["kind"] for a in telegram_assistant.turn_answers(str(chat))] == [
-        "chitchat"
-    ]
+    assert [
+        a["kind"] for a in telegram_assistant.turn_answers(telegram_sender(chat))
+    ] == ["chitchat"]
 
 
 def test_a_redelivered_update_is_answered_once(
@@ -253,7 +258,7 @@ def test_a_visitor_who_blocked_the_bot_is_still_recorded(
     chat = telegram.new_chat()
     bot_api.blocked_chats.add(chat)
     assert telegram.say(chat, "does microneedling hurt?")[0] == 200
-    (answer,) = telegram_assistant.turn_answers(str(chat))
+    (answer,) = telegram_assistant.turn_answers(telegram_sender(chat))
     assert answer_of(answer) == ("kb", "microneedling", "pain")
 
 
@@ -295,7 +300,7 @@ def test_a_long_message_is_split_at_paragraphs_and_keeps_its_buttons(
         "timestamp": time.time(),
     }
     url = (
-        f"{telegram_assistant.rasa_url}/conversations/{chat}/tracker/events"
+        f"{telegram_assistant.rasa_url}/conversations/{telegram_sender(chat)}/tracker/events"
         f"?token={telegram_assistant.token}&output_channel=telegram&execute_side_effects=true"
     )
     http_json(url, event)

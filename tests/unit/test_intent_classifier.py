@@ -82,6 +82,22 @@ class Pipeline:
         return messages
 
 
+def train_small_model(
+    storage: LocalModelStorage, data: TrainingData
+) -> tuple[Pipeline, LinearIntentClassifier]:
+    """The pipeline and the classifier, trained on ``data``."""
+    pipeline = Pipeline(storage)
+    pipeline.train(data)
+    classifier = LinearIntentClassifier.create(
+        LinearIntentClassifier.get_default_config(),
+        storage,
+        Resource("classifier"),
+        ExecutionContext(GraphSchema({}), node_name="classifier"),
+    )
+    classifier.train(data)
+    return pipeline, classifier
+
+
 @pytest.fixture(scope="module")
 def trained(
     tmp_path_factory: pytest.TempPathFactory,
@@ -94,15 +110,7 @@ def trained(
             for text in texts
         ]
     )
-    pipeline = Pipeline(storage)
-    pipeline.train(data)
-    classifier = LinearIntentClassifier.create(
-        LinearIntentClassifier.get_default_config(),
-        storage,
-        Resource("classifier"),
-        ExecutionContext(GraphSchema({}), node_name="classifier"),
-    )
-    classifier.train(data)
+    pipeline, classifier = train_small_model(storage, data)
     return pipeline, classifier, storage, data
 
 
