@@ -11,7 +11,7 @@ reference: the unit tests hold this one to it within 1e-5.
 
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Any, Dict, List
 
 import numpy as np
 
@@ -41,7 +41,7 @@ def build_graph(weights: Dict[str, np.ndarray], layers: int, heads: int) -> byte
         initializers.append(numpy_helper.from_array(np.asarray(value), name))
         return name
 
-    def node(op: str, inputs: List[str], output: str, **attributes: object) -> str:
+    def node(op: str, inputs: List[str], output: str, **attributes: Any) -> str:
         nodes.append(helper.make_node(op, inputs, [output], **attributes))
         return output
 
