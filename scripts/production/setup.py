@@ -156,7 +156,9 @@ def render(layout: Layout, redis_password: str) -> Path:
         target = layout.run_dir / name
         target.write_text(templates.get_template(f"{name}.j2").render(values))
         target.chmod(0o600)
-    (layout.run_dir / "unavailable.http").write_bytes(unavailable_response())
+    reply = layout.run_dir / "unavailable.http"
+    reply.write_bytes(unavailable_response())
+    reply.chmod(0o600)
     return layout.run_dir / "supervisord.conf"
 
 
