@@ -25,7 +25,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from medspa.knowledge_base import KnowledgeBaseError, load_knowledge_base
+from medspa.knowledge_base import load_at_startup
 from medspa.settings import action_secret, get_settings
 
 logger = logging.getLogger(__name__)
@@ -73,17 +73,11 @@ def main(argv: list) -> int:
     parser.set_defaults(port=get_settings().actions_port)
     args = parser.parse_args(argv)
     args.actions = args.actions or "actions"
-    path = get_settings().knowledge_base_path
     try:
-        kb = load_knowledge_base(path)
-    except KnowledgeBaseError as error:
-        print(f"Knowledge base error: {error}", file=sys.stderr)
+        load_at_startup(get_settings().knowledge_base_path)
+    except SystemExit as error:
+        print(error, file=sys.stderr)
         return 1
-    covered = sum(len(t.covered_topics()) for t in kb.treatments.values())
-    print(
-        f"Knowledge base {path}: {len(kb.treatments)} treatments, {covered} answers",
-        flush=True,
-    )
     secret = action_secret()
     # rasa-sdk's logging set-up (as in `rasa run actions`), then our server.
     utils.configure_colored_logging(args.loglevel)

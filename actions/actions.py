@@ -36,6 +36,10 @@ SLOT_TREATMENT = "treatment"
 SLOT_COMPARED = "compared"
 SLOT_PENDING_TOPIC = "pending_topic"
 SLOT_LAST_TOPIC = "last_topic"
+# the NLU's safety classifier (components/safety_classifier.py) sets this key
+SAFETY_KEY = "safety"
+# replies that leave a reported problem open: small talk, the clinic's contacts
+_KEEPS_PROBLEM_OPEN = (Kind.CHITCHAT, Kind.HANDOFF)
 
 _cache: Optional[KnowledgeBaseCache] = None
 
@@ -74,6 +78,25 @@ def _entity_values(
     return tuple(values)
 
 
+def problem_open(tracker: Tracker) -> bool:
+    """Whether the last answer before this message was safety advice.
+
+    Small talk and the clinic's contacts in between leave it open ("thanks"
+    ... "should I put ice on it?"); any other answer closes it.
+    """
+    latest = True  # the visitor's latest message comes last: skip it
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and latest:
+            latest = False
+            continue
+        answer = (event.get("metadata") or {}).get("answer") or {}
+        if event.get("event") != "bot" or not answer:
+            continue
+        if answer.get("kind") not in _KEEPS_PROBLEM_OPEN:
+            return bool(answer.get("kind") == Kind.SAFETY)
+    return False
+
+
 def read_turn(tracker: Tracker) -> Turn:
     """The visitor's latest message and what the conversation remembers."""
     message = tracker.latest_message or {}
@@ -81,6 +104,7 @@ def read_turn(tracker: Tracker) -> Turn:
     pending = tracker.get_slot(SLOT_PENDING_TOPIC)
     last_topic = tracker.get_slot(SLOT_LAST_TOPIC)
     compared = tracker.get_slot(SLOT_COMPARED) or []
+    safety = message.get(SAFETY_KEY)
     ranking = tuple(
         str(r.get("name"))
         for r in message.get("intent_ranking") or []
@@ -98,6 +122,8 @@ def read_turn(tracker: Tracker) -> Turn:
         pending_topic=pending if pending in TOPIC_IDS else None,
         last_topic=last_topic if last_topic in TOPIC_IDS else None,
         ranking=ranking,
+        reported=isinstance(safety, dict) and safety.get("report") is True,
+        problem_open=problem_open(tracker),
     )
 
 

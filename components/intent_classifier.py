@@ -17,13 +17,12 @@ as a pickle, and predicts with numpy alone.
 
 from __future__ import annotations
 
-import json
 import logging
-from typing import Any, Dict, List, Optional, Tuple, Type
+from typing import Any, Dict, List, Tuple, Type
 
 import numpy as np
 import scipy.sparse
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -39,10 +38,9 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-logger = logging.getLogger(__name__)
+from components.stored_arrays import ArrayModelComponent
 
-_ARRAYS = "model.npz"
-_META = "model.json"
+logger = logging.getLogger(__name__)
 
 
 def _sentence_blocks(message: Message) -> Tuple[List[Any], List[np.ndarray]]:
@@ -61,7 +59,7 @@ def _sentence_blocks(message: Message) -> Tuple[List[Any], List[np.ndarray]]:
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
 )
-class LinearIntentClassifier(GraphComponent, IntentClassifier):
+class LinearIntentClassifier(ArrayModelComponent, IntentClassifier):
     """Multinomial logistic regression on TF-IDF counts and sentence embeddings."""
 
     @classmethod
@@ -79,30 +77,6 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "ranking_length": 10,
             "random_seed": 2024,
         }
-
-    def __init__(
-        self,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        model: Optional[Dict[str, Any]] = None,
-    ) -> None:
-        """Create the classifier, trained when ``model`` holds its arrays."""
-        self.config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self.model = model
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LinearIntentClassifier:
-        """An untrained classifier."""
-        return cls(config, model_storage, resource)
 
     # -- features ---------------------------------------------------------------
 
@@ -180,18 +154,14 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         """Store the arrays (npz) and the intent names (JSON)."""
         if self.model is None:
             return
-        with self._model_storage.write_to(self._resource) as directory:
-            np.savez(
-                directory / _ARRAYS,
-                coef=self.model["coef"],
-                intercept=self.model["intercept"],
+        self.store(
+            {
+                "coef": self.model["coef"],
+                "intercept": self.model["intercept"],
                 **{f"idf_{i}": v for i, v in enumerate(self.model["idf"])},
-            )
-            (directory / _META).write_text(
-                json.dumps(
-                    {"classes": self.model["classes"], "blocks": len(self.model["idf"])}
-                )
-            )
+            },
+            {"classes": self.model["classes"], "blocks": len(self.model["idf"])},
+        )
 
     @classmethod
     def load(
@@ -203,19 +173,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         **kwargs: Any,
     ) -> LinearIntentClassifier:
         """Load a trained classifier (untrained if nothing was stored)."""
-        try:
-            with model_storage.read_from(resource) as directory:
-                meta = json.loads((directory / _META).read_text())
-                with np.load(directory / _ARRAYS, allow_pickle=False) as arrays:
-                    model = {
-                        "classes": meta["classes"],
-                        "coef": arrays["coef"],
-                        "intercept": arrays["intercept"],
-                        "idf": [arrays[f"idf_{i}"] for i in range(meta["blocks"])],
-                    }
-        except (ValueError, FileNotFoundError):
-            logger.debug("%s: no trained model stored.", cls.__name__)
-            model = None
+        stored = cls.stored(model_storage, resource)
+        if stored is None:
+            return cls(config, model_storage, resource)
+        arrays, meta = stored
+        model = {
+            "classes": meta["classes"],
+            "coef": arrays["coef"],
+            "intercept": arrays["intercept"],
+            "idf": [arrays[f"idf_{i}"] for i in range(meta["blocks"])],
+        }
         return cls(config, model_storage, resource, model)
 
     # -- prediction ---------------------------------------------------------------

@@ -8,7 +8,6 @@ the Rasa server, not a retraining. Matching (typos included) is done by
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -21,6 +20,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from medspa.knowledge_base import load_knowledge_base
+from medspa.settings import get_settings
 from medspa.text_matching import Matcher, english_words
 
 
@@ -35,13 +35,21 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        """The knowledge base file, relative to the working directory."""
-        return {"knowledge_base": "knowledge/treatments.yml"}
+        """No options: the knowledge base is the settings' (MEDSPA_KNOWLEDGE_BASE)."""
+        return {}
 
-    def __init__(self, config: Dict[str, Any]) -> None:
-        """Keep the config; the matcher is built on first use."""
+    def __init__(
+        self, config: Dict[str, Any], matcher: Optional[Matcher] = None
+    ) -> None:
+        """Compile the knowledge base's names into the matcher, once.
+
+        This happens when the model is loaded, so a change of names needs a
+        restart of the Rasa server (``medspa.knowledge_base.RESTART``).
+        """
         self.component_config = config
-        self._matcher: Optional[Matcher] = None
+        self.matcher = matcher or Matcher.from_knowledge_base(
+            load_knowledge_base(get_settings().knowledge_base_path), english_words()
+        )
 
     @classmethod
     def create(
@@ -53,14 +61,6 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
     ) -> KnowledgeBaseEntityExtractor:
         """Create the component (nothing to train)."""
         return cls(config)
-
-    @property
-    def matcher(self) -> Matcher:
-        """The matcher of the knowledge base's vocabulary."""
-        if self._matcher is None:
-            kb = load_knowledge_base(Path(self.component_config["knowledge_base"]))
-            self._matcher = Matcher.from_knowledge_base(kb, english_words())
-        return self._matcher
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Nothing to learn from training data."""

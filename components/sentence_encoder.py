@@ -18,6 +18,7 @@ import importlib.util
 import json
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -369,3 +370,11 @@ class SentenceEncoder:
                 else encoding.sentence
             )
         return np.array(rows, dtype=np.float32).reshape(len(spans), self.dim)
+
+
+@lru_cache(maxsize=2)
+def shared_encoder(
+    model_dir: Optional[Path] = None, runtime: str = "onnxruntime"
+) -> SentenceEncoder:
+    """One loaded encoder per model folder and runtime, shared by the components."""
+    return SentenceEncoder.load(model_dir, runtime)

@@ -24,7 +24,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.sentence_encoder import SentenceEncoder
+from components.sentence_encoder import SentenceEncoder, shared_encoder
 
 
 @DefaultV1Recipe.register(
@@ -60,7 +60,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         """Create the featurizer; the encoder is loaded unless one is given."""
         super().__init__(name, config)
         model_dir = config.get("model_dir")
-        self.encoder = encoder or SentenceEncoder.load(
+        self.encoder = encoder or shared_encoder(
             Path(model_dir) if model_dir else None,
             config.get("runtime", "onnxruntime"),
         )

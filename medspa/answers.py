@@ -260,12 +260,29 @@ class Composer:
         )
 
     def safety_reply(self, plan: Plan) -> Reply:
-        """Advice to contact the clinic, or emergency care; never an FAQ answer."""
-        return Reply(
-            safety_response(plan.severity),
-            contract.plain_answer(Kind.SAFETY),
-            clinic_variables(self.clinic),
-        )
+        """Advice to contact the clinic, or emergency care; never an FAQ answer.
+
+        For a change after a named treatment that may be part of the usual
+        recovery (the plan's topic), the advice quotes what the treatment's
+        article says about it, and still says when to call.
+        """
+        variables = clinic_variables(self.clinic)
+        response = safety_response(plan.severity)
+        if (
+            plan.severity is not Severity.EMERGENCY
+            and plan.topic
+            and plan.treatment
+            and self.kb.entry(plan.treatment, plan.topic).covered
+        ):
+            entry = self.kb.entry(plan.treatment, plan.topic)
+            response = "utter_safety_recovery"
+            variables.update(
+                treatment_name=self.kb.treatments[plan.treatment].name,
+                recovery=entry.answer,
+                source=self.kb.source_title(entry.source),
+                disclaimer=self._disclaimer(),
+            )
+        return Reply(response, contract.plain_answer(Kind.SAFETY), variables)
 
     def handoff_reply(self, plan: Plan) -> Reply:
         """How to book or reach a person at the clinic."""
@@ -297,9 +314,12 @@ class Composer:
                 clinic_name=self.clinic.name,
                 phone=self.clinic.phone,
             )
-            return Reply(
-                "utter_not_offered", contract.plain_answer(Kind.OUT_OF_SCOPE), variables
-            )
+            response = "utter_not_offered"
+            nearest = self.kb.treatments.get(other.nearest or "")
+            if nearest is not None:  # "... the closest I can tell you about is ..."
+                variables["nearest_name"] = nearest.name
+                response = "utter_not_offered_nearest"
+            return Reply(response, contract.plain_answer(Kind.OUT_OF_SCOPE), variables)
         response = (
             "utter_default"
             if plan.intent == contract.Intent.NLU_FALLBACK

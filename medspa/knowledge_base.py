@@ -1,10 +1,21 @@
 """The treatment knowledge base: loading, validating and looking up answers.
 
 The data lives in ``knowledge/treatments.yml`` (see the README for its format).
-Validation is strict so that an edit by clinic staff that breaks the file stops
-the action server at start-up with a message naming the file, the entry and the
-problem. At run time the file is re-read when it changes, so an edited answer
-is served without retraining or restarting.
+Both servers load it through :func:`load_at_startup`, from the one setting
+``MEDSPA_KNOWLEDGE_BASE``, before they serve: a broken file stops both with a
+message naming the file, the entry and the problem.
+
+What changes live and what needs a restart (stated here, once; tested in
+``tests/unit/test_kb_entity_extractor.py`` and ``test_knowledge_base.py``):
+
+- **live** (:data:`LIVE`): the answers. The action server re-reads the file
+  when it changes (:class:`KnowledgeBaseCache`), so an edited answer, its
+  evidence, its source or ``covered`` is served at the next question, with no
+  retraining and no restart. A broken edit keeps the last good version.
+- **at a restart of the Rasa server** (:data:`RESTART`): the names. The NLU's
+  entity extractor compiles the treatments' names and synonyms, concerns,
+  areas and treatments not offered into its matcher once, when the model is
+  loaded. No retraining is needed.
 """
 
 from __future__ import annotations
@@ -14,7 +25,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import AbstractSet, Any, Dict, List, Mapping, Optional, Tuple
 
 import yaml
 
@@ -22,10 +33,15 @@ from medspa.contract import TOPIC_IDS, TREATMENT_IDS
 
 logger = logging.getLogger(__name__)
 
+LIVE = ("answer", "evidence", "source", "covered")
+RESTART = ("name", "synonyms", "concerns", "areas", "not_offered")
+
 _TOP_KEYS = {"sources", "topics", "concerns", "areas", "not_offered", "treatments"}
 _OPTIONAL_TOP_KEYS = {"sources", "not_offered"}
 _TREATMENT_KEYS = {"name", "source", "synonyms", "concerns", "areas", "topics"}
+_OPTIONAL_TREATMENT_KEYS = {"generic"}
 _TERM_KEYS = {"name", "synonyms"}
+_NOT_OFFERED_KEYS = _TERM_KEYS | {"nearest"}
 _COVERED_KEYS = {"answer", "evidence", "source", "covered"}
 
 
@@ -72,6 +88,8 @@ class Term:
     id: str
     name: str
     synonyms: Tuple[str, ...]
+    nearest: Optional[str] = None
+    """For a treatment not offered: the clinic's treatment closest to it."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +103,9 @@ class Treatment:
     concerns: Tuple[str, ...]
     areas: Tuple[str, ...]
     entries: Mapping[str, Entry]
+    generic: Tuple[str, ...] = ()
+    """Generic names ("laser") that stand for it unless a procedure the clinic
+    doesn't offer is named beside them ("IPL laser", "CO2 ... laser")."""
 
     def covered_topics(self) -> List[str]:
         """Topic ids this treatment has an answer for, in the contract's order."""
@@ -145,7 +166,11 @@ def _require_texts(
 
 
 def _check_keys(
-    data: Mapping[str, Any], allowed: set, required: set, path: Path, where: str
+    data: Mapping[str, Any],
+    allowed: AbstractSet[str],
+    required: AbstractSet[str],
+    path: Path,
+    where: str,
 ) -> None:
     unknown = sorted(set(data) - allowed)
     if unknown:
@@ -155,12 +180,19 @@ def _check_keys(
         raise KnowledgeBaseError(path, where, f"missing key(s) {', '.join(missing)}")
 
 
-def _parse_terms(raw: Any, path: Path, section: str) -> Dict[str, Term]:
+def _parse_terms(
+    raw: Any, path: Path, section: str, allowed: AbstractSet[str] = _TERM_KEYS
+) -> Dict[str, Term]:
     terms: Dict[str, Term] = {}
     for term_id, data in _require_mapping(raw, path, section).items():
         where = f"{section}.{term_id}"
         data = _require_mapping(data, path, where)
-        _check_keys(data, _TERM_KEYS, _TERM_KEYS, path, where)
+        _check_keys(data, allowed, _TERM_KEYS, path, where)
+        nearest = data.get("nearest")
+        if nearest is not None and nearest not in TREATMENT_IDS:
+            raise KnowledgeBaseError(
+                path, f"{where}.nearest", f"unknown treatment id {nearest!r}"
+            )
         terms[term_id] = Term(
             id=term_id,
             name=_require_text(data["name"], path, f"{where}.name"),
@@ -168,6 +200,7 @@ def _parse_terms(raw: Any, path: Path, section: str) -> Dict[str, Term]:
                 s.lower()
                 for s in _require_texts(data["synonyms"], path, f"{where}.synonyms")
             ),
+            nearest=nearest,
         )
     return terms
 
@@ -230,7 +263,13 @@ def _parse_treatment(
             f"unknown treatment id (expected one of {', '.join(TREATMENT_IDS)})",
         )
     data = _require_mapping(raw, path, where)
-    _check_keys(data, _TREATMENT_KEYS, _TREATMENT_KEYS, path, where)
+    _check_keys(
+        data,
+        _TREATMENT_KEYS | _OPTIONAL_TREATMENT_KEYS,
+        _TREATMENT_KEYS,
+        path,
+        where,
+    )
     source = _require_text(data["source"], path, f"{where}.source")
     for key, known in (("concerns", concerns), ("areas", areas)):
         for value in _require_texts(
@@ -266,13 +305,19 @@ def _parse_treatment(
         concerns=tuple(data["concerns"]),
         areas=tuple(data["areas"]),
         entries=entries,
+        generic=tuple(
+            s.lower()
+            for s in _require_texts(
+                data.get("generic", []), path, f"{where}.generic", allow_empty=True
+            )
+        ),
     )
 
 
 def _check_unique_synonyms(kb: KnowledgeBase) -> None:
     seen: Dict[str, str] = {}
     named: List[Tuple[str, str, Tuple[str, ...]]] = [
-        ("treatments", t.id, t.synonyms) for t in kb.treatments.values()
+        ("treatments", t.id, (*t.synonyms, *t.generic)) for t in kb.treatments.values()
     ]
     named += [("concerns", c.id, c.synonyms) for c in kb.concerns.values()]
     named += [("areas", a.id, a.synonyms) for a in kb.areas.values()]
@@ -325,7 +370,9 @@ def parse_knowledge_base(raw: Any, path: Path) -> KnowledgeBase:
         concerns=concerns,
         areas=areas,
         treatments={t: treatments[t] for t in TREATMENT_IDS},
-        not_offered=_parse_terms(data.get("not_offered", {}), path, "not_offered"),
+        not_offered=_parse_terms(
+            data.get("not_offered", {}), path, "not_offered", _NOT_OFFERED_KEYS
+        ),
     )
     _check_unique_synonyms(kb)
     return kb
@@ -420,3 +467,25 @@ def unquoted_evidence(kb: KnowledgeBase, articles_dir: Path) -> List[str]:
                         f"not in the article {entry.source}: {quote!r}"
                     )
     return problems
+
+
+def load_at_startup(path: Path) -> KnowledgeBase:
+    """Load the knowledge base before a server starts serving, or stop the process.
+
+    Raises:
+        SystemExit: the file is broken; the message names the file, the entry
+            and the problem.
+
+    """
+    try:
+        kb = load_knowledge_base(path)
+    except KnowledgeBaseError as error:
+        raise SystemExit(f"Knowledge base error: {error}") from error
+    covered = sum(len(t.covered_topics()) for t in kb.treatments.values())
+    logger.info(
+        "Knowledge base %s: %d treatments, %d answers",
+        path,
+        len(kb.treatments),
+        covered,
+    )
+    return kb

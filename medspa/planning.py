@@ -7,7 +7,6 @@ A :class:`Plan` is the reply's kind and its subject, as in the contract.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from typing import Optional, Tuple
 
@@ -20,24 +19,10 @@ from medspa.contract import (
     topic_intent,
     topic_of_intent,
 )
+from medspa.cues import default_cues
+from medspa.sentences import focus
 
 ASK_OVERVIEW = topic_intent("overview")
-
-# Words that make a question naming several treatments a comparison; without
-# them the first-named treatment is the subject ("can RF microneedling be done
-# on dark skin? I had pigmentation from a laser before").
-_COMPARISON_CUE = re.compile(
-    r"\b(?:vs|versus|or|compared?|comparison|than|better|worse|best|difference|"
-    r"differ|different|which|both|either|between|similar|more|less|cheaper)\b|/",
-    re.IGNORECASE,
-)
-# "what about morpheus8?", "and for meso?", "same for thermage": the last
-# question again, for another treatment.
-_FOLLOW_UP = re.compile(
-    r"^\W*(?:and\s+)?(?:what|how)\s+about\b|^\W*and\s+(?:for\s+|with\s+)?\w+\W*$"
-    r"|\bsame\s+(?:for|with|question)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -57,6 +42,10 @@ class Turn:
     last_topic: Optional[str] = None
     ranking: Tuple[str, ...] = ()
     """Every intent the NLU considered, most likely first."""
+    reported: bool = False
+    """The NLU's safety classifier read the message as a report of a problem."""
+    problem_open: bool = False
+    """The conversation's last answer was safety advice about a reported problem."""
 
 
 @dataclass(frozen=True)
@@ -78,14 +67,49 @@ class Plan:
         return self.treatments[0] if len(self.treatments) == 1 else None
 
 
-def safety_plan(turn: Turn, reported_by_nlu: bool = False) -> Optional[Plan]:
-    """A safety plan when the visitor reports a problem, else None."""
-    severity = safety.assess(turn.text)
-    if severity is None and reported_by_nlu:
-        severity = safety.Severity.PROBLEM
+# After safety advice, a question about looking after the problem ("should I
+# put ice on it?", "how long will it last?") is about that problem, not an FAQ.
+SAFETY_FOLLOW_UP_INTENTS = frozenset(
+    {
+        topic_intent("aftercare"),
+        topic_intent("downtime"),
+        topic_intent("side_effects"),
+        topic_intent("pain"),
+        Intent.REPORT_PROBLEM,
+        Intent.OUT_OF_SCOPE,
+        Intent.NLU_FALLBACK,
+    }
+)
+
+
+def follows_up_problem(turn: Turn) -> bool:
+    """Whether the turn goes on about a problem the visitor just reported."""
     return (
-        Plan(Kind.SAFETY, severity=severity, intent=turn.intent) if severity else None
+        turn.problem_open
+        and turn.intent in SAFETY_FOLLOW_UP_INTENTS
+        and not turn.others
     )
+
+
+def safety_plan(turn: Turn, reported_by_nlu: bool = False) -> Optional[Plan]:
+    """A safety plan when the visitor reports a problem, else None.
+
+    A report is read by the cue vocabulary (:func:`medspa.safety.assess`), by
+    the NLU (its ``report_problem`` intent and its safety classifier), or is a
+    follow-up about the problem reported just before.
+    """
+    severity = by_cues = safety.assess(turn.text)
+    if severity is None and (
+        reported_by_nlu or turn.reported or follows_up_problem(turn)
+    ):
+        severity = safety.Severity.PROBLEM
+    if severity is None:
+        return None
+    # no symptom the cues know ("4 days out and peeling, is that normal?"):
+    # the advice may quote the article on the usual recovery (topic downtime)
+    topic = "downtime" if by_cues is None else None
+    treatment = turn.treatments[:1] or ((turn.remembered,) if turn.remembered else ())
+    return Plan(Kind.SAFETY, topic, treatment, severity=severity, intent=turn.intent)
 
 
 def not_offered_plan(turn: Turn) -> Optional[Plan]:
@@ -113,7 +137,9 @@ def plan_question(turn: Turn) -> Plan:
     ):
         topic = turn.pending_topic
     elif turn.intent == Intent.INFORM_TREATMENT or (
-        turn.intent == ASK_OVERVIEW and turn.last_topic and _FOLLOW_UP.search(turn.text)
+        turn.intent == ASK_OVERVIEW
+        and turn.last_topic
+        and default_cues().has("follow_up", turn.text)
     ):
         # "what about morpheus8?" asks the last question again for a new treatment
         topic = turn.last_topic or "overview"
@@ -128,7 +154,13 @@ def plan_question(turn: Turn) -> Plan:
         treatments = mentioned or turn.compared or TREATMENT_IDS
         return Plan(Kind.COMPARE, topic, treatments, concern, area, intent=turn.intent)
     if len(mentioned) >= 2:
-        if _COMPARISON_CUE.search(turn.text) or turn.intent == Intent.INFORM_TREATMENT:
+        # without a comparison word ("vs", "or", "which"...) the first named is
+        # the subject: "can RF microneedling be done on dark skin? a laser left marks"
+        # (in a long post, in the question it asks, not in its story)
+        if (
+            default_cues().has("comparison", focus(turn.text))
+            or turn.intent == Intent.INFORM_TREATMENT
+        ):
             return Plan(
                 Kind.COMPARE, topic, mentioned, concern, area, intent=turn.intent
             )

@@ -300,11 +300,14 @@ def secret(name: str, file: Path, environ: Mapping[str, str] | None = None) -> s
     value = env(name, environ)
     if value:
         return value
-    if file.is_file() and file.read_text().strip():
+    stored = file.read_text() if file.is_file() else ""
+    if stored.strip():
         os.chmod(file, 0o600)
-        return file.read_text().strip()
+        if stored != stored.strip():  # made by an older run.sh, with a newline
+            owner_only_file(file, stored.strip())
+        return stored.strip()
     value = secrets.token_urlsafe(24)
-    owner_only_file(file, value + "\n")
+    owner_only_file(file, value)  # no newline: `curl --data-urlencode token@file`
     return value
 
 

@@ -13,18 +13,21 @@ import gzip
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import AbstractSet, Dict, Iterable, List, Sequence, Tuple
 
 from rapidfuzz.distance import Levenshtein
 
+from medspa.cues import default_cues
 from medspa.knowledge_base import KnowledgeBase
 
 # Only the start of a very long message is searched: visitors name the
 # treatment early, and the cost of matching must stay bounded.
 MAX_CHARS = 2000
 MAX_WINDOW = 5
+# a treatment's generic names while matching ("laser"), see _resolve_generic
+GENERIC = "generic_treatment"
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -128,6 +131,7 @@ class Matcher:
                 ("treatment", treatment.id, s)
                 for s in (treatment.name, *treatment.synonyms)
             ]
+            vocabulary += [(GENERIC, treatment.id, s) for s in treatment.generic]
         for entity, terms in (
             ("concern", kb.concerns),
             ("area", kb.areas),
@@ -162,13 +166,18 @@ class Matcher:
         """Whether the window's words may be a misspelling of the name's words.
 
         A one-word name may be split in two, starting with its own first part
-        ("micro needeling"); otherwise the words pair up one to one, and no
+        and not ending in an ordinary word ("micro needeling", but "skin type"
+        is no "skintyte"); otherwise the words pair up one to one, and no
         ordinary word is bent into a name's word ("skin tightening safe" is not
         a misspelt "skin tightening laser").
         """
         if name.words == 1 and len(window) == 2:
-            first = window[0]
-            return len(first) < len(name.squashed) and name.squashed.startswith(first)
+            first, second = window
+            return (
+                len(first) < len(name.squashed)
+                and name.squashed.startswith(first)
+                and second not in self._common  # "skin type" is no "skintyte"
+            )
         if len(window) != name.words:
             return False
         if name.words == 1:
@@ -215,16 +224,31 @@ class Matcher:
         for *_, mention in sorted(candidates, key=lambda c: c[:4]):
             if all(mention.end <= m.start or mention.start >= m.end for m in chosen):
                 chosen.append(mention)
-        return sorted(chosen, key=lambda m: m.start)
+        return _resolve_generic(sorted(chosen, key=lambda m: m.start))
 
 
-_NEGATION = re.compile(
-    r"(?:\b(?:no|not|never|without|instead\s+of|rather\s+than|other\s+than|"
-    r"alternatives?\s+(?:to|for)|apart\s+from|besides|except|avoid|"
-    r"(?:don'?t|do\s+not|doesn'?t|dont)\s+(?:want|like|need)(?:\s+to\s+\w+)?|"
-    r"(?:scared|afraid)\s+of|hate)\s+(?:\w+\s+)?)$",
-    re.IGNORECASE,
-)
+def _resolve_generic(mentions: List[Mention]) -> List[Mention]:
+    """Generic names ("laser") name their treatment, unless beside a procedure.
+
+    A procedure the clinic doesn't offer named too ("IPL laser", "CO2 ... the
+    laser") is what the generic word means: it is then dropped. So is a bare
+    brand whose variant not offered is named ("Fraxel CO2 ... the Fraxel").
+    """
+    variants = {_words_of(m)[:1] for m in mentions if m.entity == "other_treatment"}
+    if variants:
+        return [
+            m
+            for m in mentions
+            if m.entity != GENERIC
+            and not (m.entity == "treatment" and _words_of(m) in variants)
+        ]
+    return [
+        replace(m, entity="treatment") if m.entity == GENERIC else m for m in mentions
+    ]
+
+
+def _words_of(mention: Mention) -> Tuple[str, ...]:
+    return tuple(w for w, _, _ in tokens(mention.text))
 
 
 def negated(text: str, start: int) -> bool:
@@ -232,7 +256,7 @@ def negated(text: str, start: int) -> bool:
 
     "I don't want Botox", "alternatives to fillers", "without surgery".
     """
-    return bool(_NEGATION.search(text[max(0, start - 40) : start]))
+    return default_cues().has("negation", text[max(0, start - 40) : start])
 
 
 def unique_values(mentions: Iterable[Mention], entity: str) -> List[str]:

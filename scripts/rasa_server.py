@@ -35,6 +35,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 if str(PROJECT_DIR) not in sys.path:  # started as a script: find the packages
     sys.path.insert(0, str(PROJECT_DIR))
 
+from medspa.knowledge_base import load_at_startup  # noqa: E402
 from medspa.settings import action_secret, auth_token, get_settings  # noqa: E402
 from scripts import action_validation  # noqa: E402
 
@@ -57,6 +58,9 @@ def main(argv: List[str]) -> None:
             "never from the command line"
         )
     settings = get_settings()
+    # the knowledge base is validated before anything is served, as the action
+    # server does: a broken file stops both with the same message
+    load_at_startup(settings.knowledge_base_path)
     # what endpoints.yml reads as ${...}
     os.environ["MEDSPA_ACTION_SECRET"] = action_secret()
     os.environ["ACTIONS_PORT"] = str(settings.actions_port)

@@ -35,7 +35,7 @@ cat <<MSG
   REST channel:  POST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook  {"sender": "me", "message": "does microneedling hurt?"}
   HTTP API:      http://127.0.0.1:$RASA_PORT/conversations/<sender>/tracker?token=<token>
   API token:     in $MEDSPA_VAR_DIR/auth_token (or set RASA_AUTH_TOKEN)
-  Processes:     .venv/bin/supervisorctl -c deploy/supervisord.conf status
+  Processes:     scripts/ctl.sh status
   Logs:          $MEDSPA_VAR_DIR/log/
   Telegram:      ${TELEGRAM_WEBHOOK_URL:-off (set the TELEGRAM_* variables, see README)}
   Staff console: http://$CONSOLE_HOST:$CONSOLE_PORT/  (first account: make staff-user NAME=you ROLE=admin)

@@ -1,17 +1,8 @@
 #!/usr/bin/env bash
 # Run supervisord in the foreground with deploy/supervisord.conf, as
-# scripts/run.sh and the fault tests do: owner-only files (umask 077; supervisord
-# applies its own umask only when it daemonizes), the var/ folder made private,
-# and the shared secrets generated once before the programs that share them start.
+# scripts/run.sh and the fault tests do, with owner-only files: supervisord
+# applies its own umask only when it daemonizes, so scripts/private_var.sh does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-umask 077
-export RASA_TELEMETRY_ENABLED=false
-export MEDSPA_VAR_DIR=${MEDSPA_VAR_DIR:-$PWD/var}
-mkdir -p "$MEDSPA_VAR_DIR/log"
-chmod 700 "$MEDSPA_VAR_DIR" "$MEDSPA_VAR_DIR/log"
-# Conversations are health data: owner-only, also for files made before.
-find "$MEDSPA_VAR_DIR" -type f -exec chmod go= {} +
-.venv/bin/python -c 'from medspa.settings import action_secret, auth_token
-auth_token(); action_secret()'
+source scripts/private_var.sh
 exec .venv/bin/supervisord -c deploy/supervisord.conf "$@"

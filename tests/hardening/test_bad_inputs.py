@@ -44,7 +44,9 @@ def bot_api() -> Iterator[BotApi]:
 @pytest.fixture(scope="module")
 def stack(bot_api: BotApi, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     workdir = Path(tmp_path_factory.mktemp("bad-inputs"))
-    with supervised_stack(workdir, telegram_env(bot_api.url)) as running:
+    # a conversation may send 5 messages a minute here (30 by default)
+    env = {**telegram_env(bot_api.url), "MEDSPA_SENDER_RATE": "5"}
+    with supervised_stack(workdir, env) as running:
         yield running
 
 
@@ -260,6 +262,20 @@ def test_finding_4_rest_cannot_address_a_telegram_or_widget_conversation(
             assert status == 400
     # the REST conversations named like them are REST's own, and new
     assert witnesses.snapshot() == witnesses.events
+
+
+def test_a_conversation_over_its_rate_is_asked_to_wait(stack: Stack) -> None:
+    sender = f"rate-{uuid.uuid4().hex[:8]}"
+    replies = [stack.assistant.say(sender, f"hello ({n})") for n in range(7)]
+    assert all(replies)  # every message gets a reply
+    waits = [r for r in replies if "wait for my reply" in r[0]["text"]]
+    assert len(waits) == 2 and replies[-1] == waits[-1]
+    stored = [
+        e["text"]
+        for e in stack.assistant.tracker(sender)["events"]
+        if e["event"] == "user"
+    ]
+    assert stored == [f"hello ({n})" for n in range(5)]
 
 
 # -- HTTP API --------------------------------------------------------------------------

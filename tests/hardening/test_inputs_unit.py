@@ -168,7 +168,7 @@ def test_the_readme_lists_every_variable() -> None:
 def test_the_environment_is_read_in_one_module() -> None:
     readers = [
         str(path.relative_to(PROJECT_DIR))
-        for package in ("medspa", "actions", "components", "channels", "web")
+        for package in ("medspa", "actions", "components", "channels", "console", "web")
         for path in (PROJECT_DIR / package).rglob("*.py")
         if "node_modules" not in path.parts
         and re.search(r"os\.environ|os\.getenv", path.read_text())
@@ -187,3 +187,7 @@ def test_secrets_are_generated_into_owner_only_files(tmp_path: Path) -> None:
     assert settings.secret("RASA_AUTH_TOKEN", file, environ={}) == token
     assert stat.S_IMODE(file.stat().st_mode) == 0o600
     assert settings.secret("RASA_AUTH_TOKEN", file, {"RASA_AUTH_TOKEN": "t"}) == "t"
+    # a file with a newline (`curl --data-urlencode token@file` would send it)
+    file.write_text(token + "\n")
+    assert settings.secret("RASA_AUTH_TOKEN", file, environ={}) == token
+    assert file.read_text() == token

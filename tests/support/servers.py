@@ -88,11 +88,12 @@ class Assistant:
     env: Dict[str, str] = field(default_factory=dict)
     """The servers' environment (with the action server's secret)."""
 
-    def say(self, sender: str, text: str) -> List[Dict[str, Any]]:
+    def say(self, sender: str, text: str, timeout: float = 60) -> List[Dict[str, Any]]:
         """Send a message over the REST channel; the bot's replies."""
         return http_json(
             f"{self.rasa_url}/webhooks/rest/webhook",
             {"sender": sender, "message": text},
+            timeout=timeout,
         )
 
     def tracker(self, sender: str) -> Dict[str, Any]:

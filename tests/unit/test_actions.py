@@ -505,3 +505,120 @@ async def test_a_treatment_ruled_out_is_not_the_question(
     (message,), _ = await run_action(ActionAnswerQuestion(), tracker, domain)
     assert message["answer"]["kind"] == "recommend"
     assert message["answer"]["concern"] == "wrinkles"
+
+
+async def test_a_procedure_not_offered_points_to_the_nearest(
+    kb: KnowledgeBase, domain: Dict[str, Any]
+) -> None:
+    tracker = tracker_for(
+        "how long is the downtime after fractional CO2?",
+        "ask_downtime",
+        {"other_treatment": ["ablative_resurfacing"]},
+    )
+    (message,), _ = await run_action(ActionAnswerQuestion(), tracker, domain)
+    assert message["answer"] == {"kind": "out_of_scope"}
+    assert message["response"] == "utter_not_offered_nearest"
+    assert kb.not_offered["ablative_resurfacing"].name in message["text"]
+    assert kb.treatments["laser_skin_tightening"].name in message["text"]
+    assert "{" not in message["text"]
+
+
+async def test_the_safety_classifier_flag_gets_safety_advice(
+    domain: Dict[str, Any],
+) -> None:
+    text = "my face looks uneven since the Morpheus8, is that normal?"
+    tracker = tracker_for(text, "ask_downtime", {"treatment": ["rf_microneedling"]})
+    (message,), _ = await run_action(ActionAnswerQuestion(), tracker, domain)
+    assert message["answer"]["kind"] == "kb"  # no cue of a report in these words
+    tracker.latest_message["safety"] = {"score": 0.9, "report": True}
+    (message,), _ = await run_action(ActionAnswerQuestion(), tracker, domain)
+    assert message["answer"] == {"kind": "safety"}
+
+
+def _after(
+    earlier: List[Dict[str, Any]], text: str, intent: str, **entities: List[str]
+) -> Tracker:
+    """A tracker whose conversation had the ``earlier`` bot answers."""
+    tracker = tracker_for(text, intent, entities)
+    history: List[Dict[str, Any]] = []
+    for answer in earlier:
+        history += [
+            {"event": "user", "text": "..."},
+            {"event": "bot", "text": "...", "metadata": {"answer": answer}},
+        ]
+    tracker.events = history + tracker.events
+    return tracker
+
+
+@pytest.mark.parametrize(
+    ("earlier", "text", "intent", "entities", "kind"),
+    [
+        (
+            [{"kind": "safety"}],
+            "should I put ice on it?",
+            "ask_aftercare",
+            {},
+            "safety",
+        ),
+        ([{"kind": "safety"}], "how long will it last", "ask_downtime", {}, "safety"),
+        (
+            [{"kind": "safety"}, {"kind": "chitchat"}],
+            "can I put makeup on it?",
+            "ask_aftercare",
+            {},
+            "safety",
+        ),
+        (
+            [{"kind": "safety"}],
+            "ok and how much is thermage?",
+            "ask_cost",
+            {"treatment": ["thermage"]},
+            "kb",
+        ),
+        (
+            [{"kind": "safety"}, {"kind": "kb"}],
+            "should I put ice on it?",
+            "ask_aftercare",
+            {"treatment": ["thermage"]},
+            "kb",
+        ),
+        ([], "should I put ice on it?", "ask_aftercare", {}, "clarify"),
+    ],
+    ids=[
+        "ice",
+        "how-long",
+        "after-thanks",
+        "something-else",
+        "closed-by-an-answer",
+        "no-problem-reported",
+    ],
+)
+async def test_a_follow_up_about_the_problem_stays_safety(
+    earlier: List[Dict[str, Any]],
+    text: str,
+    intent: str,
+    entities: Dict[str, List[str]],
+    kind: str,
+    domain: Dict[str, Any],
+) -> None:
+    tracker = _after(earlier, text, intent, **entities)
+    (message,), _ = await run_action(ActionAnswerQuestion(), tracker, domain)
+    assert message["answer"]["kind"] == kind
+
+
+async def test_a_change_that_may_be_normal_quotes_the_usual_recovery(
+    kb: KnowledgeBase, domain: Dict[str, Any]
+) -> None:
+    tracker = tracker_for(
+        "I'm 4 days out from Morpheus8 and peeling, is that normal?",
+        "ask_downtime",
+        {"treatment": ["rf_microneedling"]},
+    )
+    tracker.latest_message["safety"] = {"score": 0.8, "report": True}
+    (message,), _ = await run_action(ActionAnswerQuestion(), tracker, domain)
+    assert message["answer"] == {"kind": "safety"}
+    assert message["response"] == "utter_safety_recovery"
+    assert kb.entry("rf_microneedling", "downtime").answer in message["text"]
+    assert get_settings().clinic.phone in message["text"]
+    assert "qualified practitioner" in message["text"]
+    assert "{" not in message["text"]

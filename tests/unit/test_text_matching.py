@@ -103,3 +103,44 @@ def test_treatments_not_offered(
 )
 def test_negated_names(text: str, name: str, expected: bool) -> None:
     assert negated(text, text.index(name)) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "treatments", "others"),
+    [
+        ("NIR laser for wrinkles", ["infrared_laser"], []),
+        ("is near-infrared skin tightening safe", ["infrared_laser"], []),
+        ("SkinTyte or Titan?", ["infrared_laser"], []),
+        ("Morpheus8, Vivace, Potenza or Secret RF?", ["rf_microneedling"], []),
+        ("Infini and Lutronic Genius", ["rf_microneedling"], []),
+        ("Fractora vs Matrix RF vs Sublative", ["rf_microneedling"], []),
+        ("Thermage FLX or CPT", ["thermage"], []),
+        ("Fraxel Restore Dual", ["laser_skin_tightening"], []),
+        ("clear + brilliant", ["laser_skin_tightening"], []),
+        ("non-ablative fractional laser downtime", ["laser_skin_tightening"], []),
+        ("SkinPen or a derma roller at home", ["microneedling"], []),
+        ("mesolift and lipodissolve", ["mesotherapy"], []),
+        ("fractional CO2 laser downtime", [], ["ablative_resurfacing"]),
+        ("CO2 fractional laser", [], ["ablative_resurfacing"]),
+        ("erbium laser resurfacing", [], ["ablative_resurfacing"]),
+        ("Fraxel Repair recovery", [], ["ablative_resurfacing"]),
+        ("Ultherapy or Kybella", [], ["ultherapy", "kybella"]),
+        ("is it ok for my skin type", [], []),
+        ("you're a genius", [], []),
+        ("does the laser hurt", ["laser_skin_tightening"], []),
+        ("IPL (intense pulsed light) laser for sun spots", [], ["ipl"]),
+        ("fractional lasers: is CO2 the best one?", [], ["ablative_resurfacing"]),
+        ("Fraxel CO2 while pregnant? Is fraxel safe", [], ["ablative_resurfacing"]),
+        (
+            "Fraxel Restore or Fraxel Repair?",
+            ["laser_skin_tightening"],
+            ["ablative_resurfacing"],
+        ),
+    ],
+)
+def test_names_as_the_public_writes_them(
+    matcher: Matcher, text: str, treatments: List[str], others: List[str]
+) -> None:
+    mentions = matcher.find(text)
+    assert unique_values(mentions, "treatment") == treatments
+    assert unique_values(mentions, "other_treatment") == others

@@ -1,0 +1,98 @@
+"""Read a long post for the question it asks, not for its story.
+
+Real visitors write a title, a story, then the question. Read whole, the
+story's words outvote the question's, and the sentence encoder stops at its
+length limit. :class:`QuestionFocus`, first in the pipeline, hands the
+tokenizer, the featurizers and the intent classifier only the post's focus
+(its title question, else its questions: :func:`medspa.sentences.focus`);
+:class:`FullText`, after the classifiers, puts the visitor's whole text back,
+so the names, the safety classifier and the stored conversation see every word.
+A short message is its own focus: nothing changes for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from medspa.sentences import focus
+
+FULL_TEXT = "full_text"
+"""Where the visitor's whole text waits while the focus is read."""
+
+
+class _TextStage(GraphComponent):
+    """A pipeline stage that rewrites each message's text (nothing to train)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """Longest message always read whole (characters)."""
+        return {"min_chars": 200}
+
+    def __init__(self, config: Dict[str, Any]) -> None:
+        """Keep the config."""
+        self.config = {**self.get_default_config(), **config}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> _TextStage:
+        """Create the stage."""
+        return cls(config)
+
+    def rewrite(self, message: Message) -> None:
+        """Change the message's text in place."""
+        raise NotImplementedError
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Rewrite every incoming message."""
+        for message in messages:
+            self.rewrite(message)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Rewrite every training example the same way."""
+        self.process(training_data.training_examples)
+        return training_data
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
+)
+class QuestionFocus(_TextStage):
+    """Replaces a long message's text by its focus, keeping the whole aside."""
+
+    def rewrite(self, message: Message) -> None:
+        """Read the focus; the whole text goes to ``full_text``."""
+        text = message.get(TEXT)
+        if not isinstance(text, str) or text.startswith("/"):
+            return
+        focused = focus(text, self.config["min_chars"])
+        if focused != text:
+            message.set(FULL_TEXT, text)
+            message.set(TEXT, focused)
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
+)
+class FullText(_TextStage):
+    """Puts the visitor's whole text back after the focus was read."""
+
+    def rewrite(self, message: Message) -> None:
+        """Restore the text kept aside by :class:`QuestionFocus`."""
+        whole = message.get(FULL_TEXT)
+        if isinstance(whole, str):
+            message.set(TEXT, whole)
+            message.data.pop(FULL_TEXT, None)

@@ -1,0 +1,226 @@
+"""A Rasa NLU component that asks one question: does the visitor report a problem?
+
+"Is this a report of something wrong after a treatment (or an emergency)?" is
+decided apart from the intent, by a binary logistic regression built for
+recall, so that a report told inside a long story ("I had Morpheus8 a month
+ago ... now I have dents, is this normal?") is not outvoted by the story's
+FAQ words. It is trained at ``rasa train`` time on the ``report_problem``
+examples as reports and every other example as questions, on:
+
+* character and word n-grams (hashed: nothing to store but the weights);
+* the sentence embedding (MiniLM, shared with the featurizer);
+* the cue vocabulary of ``knowledge/cues.yml`` (symptom, past, first person...).
+
+A long message is read a window of two sentences at a time (and as a whole):
+its score is the highest, so the story neither dilutes a report nor pushes it
+past the encoder's length limit. The message gets a ``safety`` entry,
+``{"score": ..., "report": ...}``, which the actions read
+(``medspa.planning.safety_plan``). The model is stored as plain arrays.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+import scipy.sparse
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from components.sentence_encoder import shared_encoder
+from components.stored_arrays import ArrayModelComponent
+from medspa.contract import Intent
+from medspa.cues import default_cues
+from medspa.safety import SAFETY_CUES
+from medspa.sentences import windows
+
+logger = logging.getLogger(__name__)
+
+SAFETY = "safety"
+"""The message attribute (and parse-data key) the component sets."""
+
+_CUE_KINDS = sorted(SAFETY_CUES)
+
+
+def _hashers() -> List[HashingVectorizer]:
+    """Stateless n-gram featurizers: words (1-2) and characters (2-5)."""
+    common = {"alternate_sign": False, "norm": "l2", "lowercase": True}
+    return [
+        HashingVectorizer(ngram_range=(1, 2), n_features=2**16, **common),
+        HashingVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), n_features=2**17, **common
+        ),
+    ]
+
+
+_HASHERS = _hashers()
+
+
+def _dense_sentence_feature(message: Message) -> Optional[np.ndarray]:
+    """The sentence embedding a featurizer already added to the message."""
+    for feature in message.features:
+        if (
+            feature.attribute == TEXT
+            and feature.type == FEATURE_TYPE_SENTENCE
+            and not feature.is_sparse()
+        ):
+            return np.asarray(feature.features, dtype=np.float64).reshape(-1)
+    return None
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
+)
+class SafetyClassifier(ArrayModelComponent):
+    """Binary report-or-question classifier; sets ``safety`` on every message."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """Regularisation, threshold, weights of the dense and cue blocks."""
+        return {
+            "report_intent": Intent.REPORT_PROBLEM,
+            "C": 10.0,
+            "threshold": 0.7,
+            "dense_weight": 1.0,
+            "cue_weight": 0.5,
+            "window_sentences": 2,
+            "max_windows": 16,
+            "max_iter": 5000,
+            "random_seed": 2024,
+        }
+
+    ARRAYS = "safety.npz"
+    META = "safety.json"
+
+    # -- features -----------------------------------------------------------------
+
+    def _features(
+        self, texts: Sequence[str], embeddings: Sequence[np.ndarray]
+    ) -> scipy.sparse.csr_matrix:
+        """One row per text: n-gram blocks, the embedding, the cues found."""
+        cues = default_cues()
+        cue_rows = np.array(
+            [[k in cues.found(t, SAFETY_CUES) for k in _CUE_KINDS] for t in texts],
+            dtype=np.float64,
+        )
+        return scipy.sparse.hstack(
+            [
+                *(h.transform(texts) for h in _HASHERS),
+                scipy.sparse.csr_matrix(
+                    np.vstack(embeddings) * self.config["dense_weight"]
+                ),
+                scipy.sparse.csr_matrix(cue_rows * self.config["cue_weight"]),
+            ],
+            format="csr",
+        )
+
+    # -- training -------------------------------------------------------------------
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit the regression: report examples against every other example."""
+        from sklearn.linear_model import LogisticRegression
+
+        examples = [
+            e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)
+        ]
+        labels = [e.get(INTENT) == self.config["report_intent"] for e in examples]
+        if not any(labels) or all(labels):
+            logger.debug("No reports and questions: %s untrained.", type(self).__name__)
+            return self._resource
+        texts = [e.get(TEXT) for e in examples]
+        embeddings = [self._embedding(e) for e in examples]
+        regression = LogisticRegression(
+            C=self.config["C"],
+            class_weight="balanced",
+            max_iter=self.config["max_iter"],
+            random_state=self.config["random_seed"],
+        ).fit(self._features(texts, embeddings), labels)
+        self.model = {
+            "coef": regression.coef_[0].astype(np.float64),
+            "intercept": regression.intercept_.astype(np.float64),
+        }
+        self.persist()
+        return self._resource
+
+    def persist(self) -> None:
+        """Store the weights (npz) and the feature layout (JSON)."""
+        if self.model is not None:
+            self.store(self.model, {"cue_kinds": _CUE_KINDS})
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> SafetyClassifier:
+        """Load a trained classifier (untrained if nothing was stored).
+
+        Raises:
+            ValueError: the model was trained with other kinds of cue.
+
+        """
+        stored = cls.stored(model_storage, resource)
+        if stored is None:
+            return cls(config, model_storage, resource)
+        arrays, meta = stored
+        if meta.get("cue_kinds") != _CUE_KINDS:
+            raise ValueError(
+                f"{cls.__name__}: the model was trained on other cue kinds "
+                f"({meta.get('cue_kinds')}); retrain it (make train)"
+            )
+        return cls(config, model_storage, resource, arrays)
+
+    # -- prediction ---------------------------------------------------------------
+
+    @staticmethod
+    def _embed(text: str) -> np.ndarray:
+        return shared_encoder().encode(text).sentence.astype(np.float64)
+
+    def _embedding(self, message: Message) -> np.ndarray:
+        """The featurizer's sentence embedding of the message, else the encoder's."""
+        found = _dense_sentence_feature(message)
+        return found if found is not None else self._embed(message.get(TEXT))
+
+    def scores(self, texts: Sequence[str], embeddings: Sequence[np.ndarray]) -> Any:
+        """The probability that each text reports a problem."""
+        assert self.model is not None
+        logits = self._features(texts, embeddings) @ self.model["coef"]
+        return 1.0 / (1.0 + np.exp(-(logits + self.model["intercept"][0])))
+
+    def score(self, message: Message) -> float:
+        """The message's report score: the highest of the whole and its windows."""
+        text = message.get(TEXT) or ""
+        texts, embeddings = [text], [self._embedding(message)]
+        parts = windows(
+            text, self.config["window_sentences"], self.config["max_windows"]
+        )
+        if len(parts) > 1:  # a long message: each window of sentences, too
+            texts += parts
+            embeddings += [self._embed(p) for p in parts]
+        return float(np.max(self.scores(texts, embeddings)))
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Set ``safety`` (score, report) on every message with text."""
+        if self.model is None:
+            return messages
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if not text.strip() or text.startswith("/"):
+                continue  # nothing to read, or a button's payload
+            score = self.score(message)
+            message.set(
+                SAFETY,
+                {"score": score, "report": score >= self.config["threshold"]},
+                add_to_output=True,
+            )
+        return messages

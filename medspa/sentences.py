@@ -1,0 +1,54 @@
+"""Cut a visitor's message into sentences, and into short overlapping windows.
+
+Real visitors write posts: a title, a story, then the question. A reading of
+the whole post is diluted by the story and cut at the sentence encoder's
+length limit, so long messages are also read a window of sentences at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import List
+
+# a sentence ends at . ! ? or a line break, followed by space (not "3.5", "e.g.")
+_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\s*\n+\s*")
+
+
+def sentences(text: str) -> List[str]:
+    """The message's sentences, in order, stripped; none for blank text."""
+    parts = (p.strip() for p in _END.split(text or ""))
+    return [p for p in parts if p]
+
+
+def windows(text: str, size: int = 2, limit: int = 16) -> List[str]:
+    """Runs of ``size`` consecutive sentences (each sentence in at least one).
+
+    A message of at most ``size`` sentences is one window, itself. At most
+    ``limit`` windows are returned, from the start: the cost stays bounded.
+    """
+    found = sentences(text)
+    if len(found) <= size:
+        return [" ".join(found)] if found else []
+    return [" ".join(found[i : i + size]) for i in range(len(found) - size + 1)][:limit]
+
+
+def is_question(sentence: str) -> bool:
+    """Whether a sentence asks something (it ends with a question mark)."""
+    return sentence.rstrip(" \"')]").endswith("?")
+
+
+def focus(text: str, min_chars: int = 200) -> str:
+    """What a long post asks: its title question, else its questions.
+
+    A message of at most two sentences or ``min_chars`` characters is its own
+    focus. A post whose first sentence (its title) is a question is read for
+    that question; otherwise for the questions its body asks; a post that
+    asks nothing is read whole.
+    """
+    found = sentences(text)
+    if len(found) <= 2 or len(text) <= min_chars:
+        return text
+    if is_question(found[0]):
+        return found[0]
+    questions = [s for s in found if is_question(s)]
+    return " ".join(questions) if questions else text

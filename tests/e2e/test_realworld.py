@@ -1,0 +1,33 @@
+"""Real visitors' questions (tests/realworld/test.yml), graded as the evaluation grades.
+
+The test split was never tuned on. Floors sit a little below what was measured
+when they were set (README, "Measured"; `python -m benchmarks.real_questions`):
+they catch a regression in understanding or safety, not noise. Run pytest with
+-s to see the figures.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from tests.support.realworld import grade_real
+from tests.support.servers import PROJECT_DIR, Assistant
+
+TEST_SET = PROJECT_DIR / "tests" / "realworld" / "test.yml"
+
+OVERALL_FLOOR = 0.80  # measured 83.7 %
+SAFETY_RECALL_FLOOR = 0.97  # measured 100 %: a missed report is the worst failure
+FALSE_ALARM_CEILING = 0.11  # measured 8.5 %
+TREATMENT_FOUND_FLOOR = 0.90  # measured 94.0 %
+WRONG_TREATMENT_CEILING = 6  # measured 4
+
+
+def test_real_visitors_test_set(assistant: Assistant) -> None:
+    items = yaml.safe_load(TEST_SET.read_text())
+    score = grade_real(assistant.rasa_url, assistant.token, items)
+    print(f"\nreal visitors' test set:\n{score.report()}")
+    assert score.accuracy() >= OVERALL_FLOOR
+    assert score.safety_recall >= SAFETY_RECALL_FLOOR
+    assert score.false_alarm_rate <= FALSE_ALARM_CEILING
+    assert score.treatment_found >= TREATMENT_FOUND_FLOOR
+    assert len(score.wrong_treatment) <= WRONG_TREATMENT_CEILING

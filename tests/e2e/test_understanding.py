@@ -1,0 +1,105 @@
+"""Real visitors' ways of writing, through the real servers on loopback.
+
+Long posts, brand names, procedures the clinic doesn't offer, and a problem
+report followed by a question about it. The wording here is this project's
+own (never copied from tests/realworld/test.yml).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Dict, List
+
+import yaml
+
+from tests.support.realworld import grade_real
+from tests.support.servers import PROJECT_DIR, Assistant
+
+REALWORLD = PROJECT_DIR / "tests" / "realworld"
+DEV_REPORT_RECALL_FLOOR = 0.97
+
+STORY = (
+    "I am 52 and I have spent months reading reviews and comparing clinics in "
+    "my area, and my sister had a few treatments last year that she liked. "
+    "I have sensitive skin and a busy job, so I want to be careful. "
+)
+
+
+def _ask(assistant: Assistant, sender: str, text: str) -> List[Dict[str, Any]]:
+    assistant.say(sender, text)
+    return assistant.turn_answers(sender)
+
+
+def _one(assistant: Assistant, text: str) -> Dict[str, Any]:
+    answers = _ask(assistant, f"test-{uuid.uuid4().hex[:12]}", text)
+    assert answers, text
+    return answers[0]
+
+
+def test_a_long_post_is_answered_for_its_title_question(
+    assistant: Assistant,
+) -> None:
+    post = "How many Morpheus8 sessions will I need? " + STORY * 3
+    answer = _one(assistant, post)
+    assert (answer["kind"], answer.get("treatment"), answer.get("topic")) == (
+        "kb",
+        "rf_microneedling",
+        "sessions",
+    )
+
+
+def test_a_report_at_the_end_of_a_long_story_gets_safety_advice(
+    assistant: Assistant,
+) -> None:
+    post = (
+        "Titan on my neck. "
+        + STORY * 4
+        + "I had it done 5 days ago and now there are blisters and it's oozing."
+    )
+    assert _one(assistant, post)["kind"] == "safety"
+
+
+def test_brand_names_find_their_treatment(assistant: Assistant) -> None:
+    for text, treatment in (
+        ("does NIR skin tightening hurt?", "infrared_laser"),
+        ("how long does Fraxel Restore take?", "laser_skin_tightening"),
+        ("is Potenza painful", "rf_microneedling"),
+    ):
+        answer = _one(assistant, text)
+        assert answer.get("treatment") == treatment, (text, answer)
+
+
+def test_a_procedure_not_offered_is_declined_not_mistaken(
+    assistant: Assistant,
+) -> None:
+    for text in (
+        "how long is the downtime after fractional CO2 laser?",
+        "IPL laser for sun spots, how many sessions?",
+    ):
+        assert _one(assistant, text)["kind"] == "out_of_scope", text
+
+
+def test_a_follow_up_about_a_reported_problem_stays_safety(
+    assistant: Assistant,
+) -> None:
+    sender = f"test-{uuid.uuid4().hex[:12]}"
+    first = _ask(assistant, sender, "my cheeks blistered after the laser yesterday")
+    assert [a["kind"] for a in first] == ["safety"]
+    assert [a["kind"] for a in _ask(assistant, sender, "should I put ice on it?")] == [
+        "safety"
+    ]
+    cost = _ask(assistant, sender, "ok, and how much does thermage cost?")
+    assert [(a["kind"], a.get("treatment")) for a in cost] == [("kb", "thermage")]
+
+
+def test_the_dev_problem_reports_get_safety_advice(assistant: Assistant) -> None:
+    """A floor just below the measured recall on the dev split's real reports.
+
+    The dev split is tuned on (tests/realworld/dev.yml), so this guards against
+    regressions; the real figure is measured on test.yml by the benchmark.
+    """
+    items = yaml.safe_load((REALWORLD / "dev.yml").read_text())
+    reports = [i for i in items if i["topic"] == "adverse_event"]
+    score = grade_real(assistant.rasa_url, assistant.token, reports)
+    assert len(reports) >= 60
+    assert score.safety_recall >= DEV_REPORT_RECALL_FLOOR, score.report(True)

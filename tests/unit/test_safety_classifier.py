@@ -1,0 +1,169 @@
+"""The safety classifier, trained and reloaded through Rasa's own storage.
+
+The same small real pipeline as the intent classifier's test feeds it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Tuple
+
+import numpy as np
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from components.safety_classifier import SAFETY, SafetyClassifier
+from tests.unit.test_intent_classifier import Pipeline
+
+REPORTS = [
+    "I had thermage 3 days ago and now I have a blister on my cheek",
+    "my skin is burnt after the laser",
+    "there's pus coming from the spots after my meso injections",
+    "my face is still swollen a week after rf microneedling",
+    "I got dark patches after my laser treatment",
+    "since my microneedling I have a rash all over",
+    "hard lumps under my skin where they did the meso",
+    "my throat feels tight after the injections",
+    "4 weeks after morpheus8 I still have grid marks and dents",
+    "my cheek is still numb 2 weeks after thermage",
+    "the redness is getting worse every day since my peel",
+    "I think something went wrong with my treatment",
+]
+QUESTIONS = [
+    "does microneedling hurt",
+    "how long does the redness last after microneedling",
+    "can thermage cause burns?",
+    "will I get swollen after rf microneedling?",
+    "how many sessions of meso do I need",
+    "is laser skin tightening safe for dark skin",
+    "what does thermage cost",
+    "can I wear makeup after the laser",
+    "how long do the results last",
+    "what is morpheus8",
+    "I had thermage last year and loved it, when can I have it again?",
+    "should I stop retinol before microneedling",
+    "hi there",
+    "can I book a consultation",
+    "is it ok for dark skin",
+    "how soon will I see results",
+]
+STORY = (
+    "I have always been a bit self conscious about my skin and I spent a long "
+    "time reading about every option, asking friends, comparing clinics and "
+    "prices and watching videos about the different devices before I decided. "
+)
+
+
+Trained = Tuple[Pipeline, LocalModelStorage]
+
+
+def _config(**overrides: object) -> dict:
+    return {**SafetyClassifier.get_default_config(), **overrides}
+
+
+def _load(storage: LocalModelStorage, resource: str = "safety") -> SafetyClassifier:
+    return SafetyClassifier.load(
+        _config(),
+        storage,
+        Resource(resource),
+        ExecutionContext(GraphSchema({}), node_name=resource),
+    )
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
+    storage = LocalModelStorage(Path(tmp_path_factory.mktemp("model")))
+    data = TrainingData(
+        [Message(data={"text": t, "intent": "report_problem"}) for t in REPORTS]
+        + [Message(data={"text": t, "intent": "ask_downtime"}) for t in QUESTIONS]
+    )
+    pipeline = Pipeline(storage)
+    pipeline.train(data)
+    SafetyClassifier.create(
+        _config(),
+        storage,
+        Resource("safety"),
+        ExecutionContext(GraphSchema({}), node_name="safety"),
+    ).train(data)
+    return pipeline, storage
+
+
+def _safety(trained: Trained, text: str) -> dict:
+    pipeline, storage = trained
+    (message,) = _load(storage).process(pipeline.messages([text]))
+    return message.get(SAFETY)
+
+
+@pytest.mark.parametrize(
+    ("text", "report"),
+    [
+        ("my face blistered after the laser yesterday", True),
+        ("it's been 5 days since my microneedling and the swelling is worse", True),
+        ("does rf microneedling hurt?", False),
+        ("how long is the downtime after thermage", False),
+    ],
+)
+def test_reloaded_classifier_tells_reports_from_questions(
+    trained: Trained, text: str, report: bool
+) -> None:
+    safety = _safety(trained, text)
+    assert safety["report"] is report
+    assert 0.0 <= safety["score"] <= 1.0
+
+
+def test_a_report_told_after_a_long_story_is_found(trained: Trained) -> None:
+    """Past the encoder's length limit, and outweighed by the story's words."""
+    pipeline, storage = trained
+    report = "Now my cheeks are burnt and blistering since the laser yesterday."
+    post = "Thinking about laser skin tightening? " + STORY * 8 + report
+    classifier = _load(storage)
+    (message,) = pipeline.messages([post])
+    (whole_only,) = classifier.scores([post], [classifier._embedding(message)])
+    assert classifier.score(message) > whole_only
+    assert _safety(trained, post)["report"] is True
+
+
+def test_a_long_question_stays_a_question(trained: Trained) -> None:
+    post = "How many sessions of microneedling will I need? " + STORY * 4
+    assert _safety(trained, post)["report"] is False
+
+
+def test_stored_model_is_plain_arrays(trained: Trained) -> None:
+    _, storage = trained
+    with storage.read_from(Resource("safety")) as directory:
+        assert sorted(p.name for p in directory.iterdir()) == [
+            "safety.json",
+            "safety.npz",
+        ]
+        with np.load(directory / "safety.npz", allow_pickle=False) as arrays:
+            assert arrays["coef"].ndim == 1
+
+
+def test_untrained_classifier_leaves_messages_alone(tmp_path: Path) -> None:
+    classifier = _load(LocalModelStorage(tmp_path), "nothing")
+    (message,) = classifier.process([Message(data={"text": "my face is burnt"})])
+    assert message.get(SAFETY) is None
+
+
+@pytest.mark.parametrize("text", ["", "   ", '/inform_treatment{"treatment":"meso"}'])
+def test_nothing_to_read_gets_no_verdict(trained: Trained, text: str) -> None:
+    pipeline, storage = trained
+    (message,) = _load(storage).process(pipeline.messages([text]))
+    assert message.get(SAFETY) is None
+
+
+def test_training_without_reports_trains_nothing(tmp_path: Path) -> None:
+    storage = LocalModelStorage(tmp_path)
+    classifier = SafetyClassifier.create(
+        _config(),
+        storage,
+        Resource("safety"),
+        ExecutionContext(GraphSchema({}), node_name="safety"),
+    )
+    data = TrainingData([Message(data={"text": "hi", "intent": "greet"})])
+    classifier.train(data)
+    assert classifier.model is None

@@ -1,0 +1,39 @@
+"""Sentences, windows and the focus of a long post (pure, no Rasa)."""
+
+from __future__ import annotations
+
+from medspa.sentences import focus, sentences, windows
+
+STORY = "I read a lot of reviews. My friend had it last year and loved it. " * 4
+
+
+def test_sentences_end_at_stops_and_line_breaks_not_decimals() -> None:
+    text = "Is 3.5 mm deep? I had it (on my cheeks).\nThanks!  "
+    assert sentences(text) == ["Is 3.5 mm deep?", "I had it (on my cheeks).", "Thanks!"]
+    assert sentences("   ") == []
+
+
+def test_windows_overlap_and_are_bounded() -> None:
+    assert windows("One. Two. Three.") == ["One. Two.", "Two. Three."]
+    assert windows("Just one?") == ["Just one?"]
+    assert len(windows("Short. " * 100, limit=16)) == 16
+
+
+def test_a_short_message_is_its_own_focus() -> None:
+    text = "does it hurt? I'm scared of needles"
+    assert focus(text) == text
+
+
+def test_a_post_is_read_for_its_title_question() -> None:
+    post = "How many sessions of Morpheus8? " + STORY + "What do you think?"
+    assert focus(post) == "How many sessions of Morpheus8?"
+
+
+def test_without_a_title_question_the_body_questions_are_the_focus() -> None:
+    post = "Hello doctor. " + STORY + "Does it hurt? Is it safe for dark skin?"
+    assert focus(post) == "Does it hurt? Is it safe for dark skin?"
+
+
+def test_a_post_asking_nothing_is_read_whole() -> None:
+    post = "Hello doctor. " + STORY
+    assert focus(post) == post
