@@ -7,7 +7,8 @@ import uuid
 
 import pytest
 
-from channels.guard import project_wording
+from channels.guard import project_responses
+from medspa.answers import Wording
 from medspa.fallback import busy_reply, fallback_reply
 from medspa.settings import get_settings
 from scripts.production import Profile
@@ -21,11 +22,12 @@ def test_an_outage_gets_clear_replies_and_the_profile_recovers(
     sender = f"outage-{program}-{uuid.uuid4().hex[:8]}"
     assert say(profile, sender, "tell me about microneedling").status == 200
     before = stored_events(profile, sender)
-    unavailable = fallback_reply(
-        "does it hurt?", None, project_wording(), get_settings().clinic
-    )[0]
+    wording = Wording({"responses": project_responses()})
+    unavailable = fallback_reply("does it hurt?", None, wording, get_settings().clinic)[
+        0
+    ]
     # the channel's guard reads a lock store it cannot reach as a busy one
-    clear_replies = [[unavailable], [busy_reply(project_wording())[0]]]
+    clear_replies = [[unavailable], [busy_reply(wording)[0]]]
 
     profile.ctl("stop", program)
     try:
