@@ -13,7 +13,8 @@ WEB_DEPS := web/node_modules/.package-lock.json
 TRAINING_INPUTS := config.yml domain.yml knowledge/cues.yml medspa/cues.py medspa/sentences.py $(shell find data -name '*.yml') $(wildcard components/*.py)
 
 .PHONY: help install browser train run shell validate lint format test test-unit \
-        test-conversations test-browser grade benchmark report lock clean
+        test-conversations test-browser grade benchmark report lock clean \
+        production-servers run-production test-production benchmark-load profile
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
@@ -67,7 +68,16 @@ test-conversations: install train ## conversation tests: fail on any prediction 
 test-browser: install browser train ## the chat widget in headless Chromium
 	$(BIN)/python -m pytest tests/browser
 
-test: install browser train validate lint test-conversations ## every test (what CI runs)
+production-servers: ## install PostgreSQL, Redis and HAProxy from Debian (root, apt-get)
+	scripts/install_production.sh
+
+run-production: install train production-servers ## the production profile: PostgreSQL, Redis, 2 Rasa x 2 workers, HAProxy
+	$(BIN)/python -m scripts.production
+
+test-production: install train production-servers ## the production profile's tests (kill -9, outages)
+	$(BIN)/python -m pytest tests/production
+
+test: install browser train production-servers validate lint test-conversations ## every test (what CI runs)
 	$(BIN)/python -m pytest
 
 grade: install train ## grade on real visitors' questions first, then the self-written sets
@@ -78,6 +88,12 @@ grade: install train ## grade on real visitors' questions first, then the self-w
 benchmark: install train ## print NLU accuracy on the held-out questions
 	$(BIN)/python -m benchmarks.nlu_accuracy --data tests/heldout/test.yml
 	$(BIN)/python -m benchmarks.nlu_accuracy --data tests/heldout/test_visitors.yml
+
+benchmark-load: install train production-servers ## load: the assistant (embedded, production) against a stock rasa init bot
+	$(BIN)/python -m benchmarks.load --profiles embedded,production
+
+profile: install train ## where the Rasa server's time goes at saturation (py-spy)
+	$(BIN)/python -m benchmarks.load.profile
 
 report: ## what visitors asked: a report for staff from var/conversations.db
 	$(BIN)/python scripts/report.py

@@ -190,8 +190,12 @@ class LinearIntentClassifier(ArrayModelComponent, IntentClassifier):
     def probabilities(self, messages: List[Message]) -> np.ndarray:
         """Each message's probability of every intent (rows follow ``messages``)."""
         assert self.model is not None
+        # the weights transposed once, C-contiguous: scipy would otherwise copy
+        # the whole (features x intents) matrix for every message
+        if "coef_t" not in self.model:
+            self.model["coef_t"] = np.ascontiguousarray(self.model["coef"].T)
         scores = (
-            self._matrix(messages, self.model["idf"]) @ self.model["coef"].T
+            self._matrix(messages, self.model["idf"]) @ self.model["coef_t"]
             + self.model["intercept"]
         )
         if len(self.model["classes"]) == 2:  # sklearn's binary case: one column

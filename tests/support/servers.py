@@ -13,7 +13,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,18 +24,13 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
+from scripts.production import free_port
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 MODEL = PROJECT_DIR / "models" / "medspa.tar.gz"
 BIN = Path(sys.executable).parent
 ACTION_SECRET_HEADER = "X-Medspa-Action-Secret"
 STARTUP_TIMEOUT = float(os.environ.get("MEDSPA_TEST_STARTUP_TIMEOUT", "240"))
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def http_json(

