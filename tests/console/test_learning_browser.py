@@ -76,7 +76,8 @@ def test_review_a_message_and_export_it(loop: tuple, context: BrowserContext) ->
     item = page.locator("#inbox li").filter(
         has=page.locator(f"input[value='{UNSURE}']")
     )
-    assert "not understood" in item.inner_text()
+    # the reason shown depends on the model's confidence: fell back, or unsure
+    assert "answered out of scope" in item.inner_text()
     item.locator("select[name=reading]").select_option("ask_downtime")
     item.locator("select[name=treatment]").select_option("microneedling")
     screenshot(page, "console-inbox.png")
