@@ -119,6 +119,9 @@ class RateWindow:
 
 async def stored_events(store: TrackerStore, sender: str) -> int:
     """How many events a conversation keeps (one indexed count in a SQL store)."""
+    count_events = getattr(store, "count_events", None)  # stores.sql's precompiled
+    if callable(count_events):
+        return int(count_events(sender))
     if isinstance(store, SQLTrackerStore):
         with store.session_scope() as session:
             query = session.query(store.SQLEvent)

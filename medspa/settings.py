@@ -569,6 +569,8 @@ def console_secret_key(var_dir: Path, environ: Mapping[str, str] | None = None) 
 
 
 _ENDPOINT_VARIABLE = re.compile(r"\$\{(\w+)\}")
+SQL_STORE_TYPES = ("SQL", "STORES.SQL.CACHEDSQLTRACKERSTORE")
+"""Tracker store types whose rows are Rasa's SQL table (upper case)."""
 
 
 def tracker_store_url(endpoints: Path, environ: Mapping[str, str] | None = None) -> str:
@@ -585,7 +587,7 @@ def tracker_store_url(endpoints: Path, environ: Mapping[str, str] | None = None)
     values = os.environ if environ is None else environ
     text = _ENDPOINT_VARIABLE.sub(lambda m: values.get(m.group(1), ""), text)
     store = (yaml.safe_load(text) or {}).get("tracker_store") or {}
-    if str(store.get("type", "")).upper() != "SQL":
+    if str(store.get("type", "")).upper() not in SQL_STORE_TYPES:
         return ""
     dialect, db = str(store.get("dialect") or "sqlite"), str(store.get("db") or "")
     if dialect == "sqlite":

@@ -13,7 +13,10 @@ the HTTP API enabled. It also:
   reads it as ``${MEDSPA_ACTION_SECRET}``;
 - bounds the wait for the action server (``MEDSPA_ACTION_TIMEOUT``); the
   channels answer with a fallback when it passes;
-- bounds request bodies (``MEDSPA_MAX_BODY_BYTES``, answered with 413).
+- bounds request bodies (``MEDSPA_MAX_BODY_BYTES``, answered with 413);
+- imports the tracker store class the endpoints file names (``stores.sql``)
+  before serving: Rasa would fall back to an in-memory store, silently
+  losing every conversation at the next restart, if it could not.
 
 Usage::
 
@@ -40,6 +43,28 @@ from medspa.settings import action_secret, auth_token, get_settings  # noqa: E40
 from scripts import action_validation  # noqa: E402
 
 TOKEN_OPTIONS = ("--auth-token", "-t")
+
+
+def check_tracker_store(endpoints: Path) -> None:
+    """Import the tracker store class ``endpoints`` names by module path.
+
+    Args:
+        endpoints: Rasa's endpoints file.
+
+    Raises:
+        SystemExit: the class cannot be imported.
+
+    """
+    import yaml
+    from rasa.shared.utils.common import class_from_module_path
+
+    store = (yaml.safe_load(endpoints.read_text()) or {}).get("tracker_store") or {}
+    kind = str(store.get("type") or "")
+    if "." in kind:
+        try:
+            class_from_module_path(kind)
+        except (ImportError, AttributeError) as error:
+            sys.exit(f"{endpoints}: tracker store {kind!r} not found: {error}")
 
 
 def main(argv: List[str]) -> None:
@@ -90,6 +115,7 @@ def main(argv: List[str]) -> None:
     rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = settings.action_timeout
     # the action server's replies checked by a validator compiled once
     action_validation.install()
+    check_tracker_store(Path(args.endpoints))
     configure_logging_and_warnings(
         args.loglevel,
         args.logging_config_file,

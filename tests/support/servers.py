@@ -205,7 +205,7 @@ def start_rasa_server(
             "headers": {ACTION_SECRET_HEADER: "${MEDSPA_ACTION_SECRET}"},
         },
         "tracker_store": {
-            "type": "SQL",
+            "type": project_store_type(),
             "dialect": "sqlite",
             "db": str(workdir / "conversations.db"),
         },
@@ -229,6 +229,12 @@ def start_rasa_server(
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+
+
+def project_store_type() -> str:
+    """The tracker store type of the project's endpoints.yml (the servers' own)."""
+    endpoints = yaml.safe_load((PROJECT_DIR / "endpoints.yml").read_text()) or {}
+    return str(endpoints["tracker_store"]["type"])
 
 
 def project_credentials() -> Dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Rasa-side storage: the conversation (tracker) store the Rasa server uses."""

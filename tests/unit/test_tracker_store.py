@@ -1,0 +1,227 @@
+"""The project's tracker store (stores/sql.py) stores what Rasa's stores, cheaper.
+
+Each scenario runs the same steps on :class:`CachedSQLTrackerStore` and on
+Rasa's own :class:`SQLTrackerStore` and compares the rows and the trackers;
+two store instances on one database stand for two Rasa servers (or a
+restarted one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from stores.sql import CachedSQLTrackerStore, Session, SessionCache, session_after
+from tests.support.servers import PROJECT_DIR
+
+DOMAIN = Domain.load(str(PROJECT_DIR / "domain.yml"))
+_clock = itertools.count(int(time.time()) + 1000)
+
+
+def now() -> float:
+    return float(next(_clock))
+
+
+def turn(text: str, treatment: str = "microneedling") -> List[Event]:
+    parse = {
+        "text": text,
+        "intent": {"name": "ask_pain", "confidence": 0.9},
+        "entities": [{"entity": "treatment", "value": treatment}],
+        "intent_ranking": [{"name": "ask_pain", "confidence": 0.9}],
+    }
+    return [
+        UserUttered(text, parse["intent"], parse["entities"], parse, timestamp=now()),
+        ActionExecuted("action_answer", policy="RulePolicy", timestamp=now()),
+        BotUttered(f"answer to {text}", {}, {"answer": {"kind": "kb"}}, now()),
+        SlotSet("treatment", treatment, timestamp=now()),
+        ActionExecuted("action_listen", timestamp=now()),
+    ]
+
+
+def session_start() -> List[Event]:
+    return [
+        ActionExecuted("action_session_start", timestamp=now()),
+        SessionStarted(timestamp=now()),
+        ActionExecuted("action_listen", timestamp=now()),
+    ]
+
+
+def run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+def cached(db: Path) -> CachedSQLTrackerStore:
+    return CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(db))
+
+
+def rasas(db: Path) -> SQLTrackerStore:
+    return SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(db))
+
+
+def rows(db: Path, sender: str = "v") -> List[tuple]:
+    with sqlite3.connect(db) as connection:
+        return connection.execute(
+            "SELECT type_name, timestamp, intent_name, action_name, data FROM events"
+            " WHERE sender_id = ? ORDER BY id",
+            (sender,),
+        ).fetchall()
+
+
+def without_time(found: List[tuple]) -> List[tuple]:
+    """Rows without their timestamps (the first action_listen's is the clock's)."""
+    return [
+        (kind, intent, action, {**json.loads(data), "timestamp": None})
+        for kind, _, intent, action, data in found
+    ]
+
+
+def dump(tracker: Optional[DialogueStateTracker]) -> Any:
+    return None if tracker is None else tracker.current_state()
+
+
+async def say(store: Any, events: List[Event], sender: str = "v") -> Any:
+    """What the processor does for a message: retrieve (or create), update, save."""
+    tracker = await store.get_or_create_tracker(sender)
+    for event in events:
+        tracker.update(event)
+    await store.save(tracker)
+    return tracker
+
+
+def conversation() -> List[List[Event]]:
+    return [
+        session_start(),
+        turn("does microneedling hurt?"),
+        turn("and thermage?", "thermage"),
+        session_start() + turn("back again, downtime?"),
+        turn("thanks"),
+    ]
+
+
+def test_every_event_is_stored_once_in_order_as_rasas_store_does(
+    tmp_path: Path,
+) -> None:
+    ours, theirs = tmp_path / "ours.db", tmp_path / "theirs.db"
+    store, reference = cached(ours), rasas(theirs)
+    for message in conversation():
+        run(say(store, message))
+        run(say(reference, message))
+        assert without_time(rows(ours)) == without_time(rows(theirs))
+        assert without_time(rows(ours))[1:] == without_time(rows(theirs))[1:]
+        ours_now, theirs_now = run(store.retrieve("v")), run(reference.retrieve("v"))
+        assert len(ours_now.events) == len(theirs_now.events)
+        assert ours_now.current_slot_values() == theirs_now.current_slot_values()
+        assert ours_now.events == run(rasas(ours).retrieve("v")).events
+    assert len(rows(ours)) == 1 + 3 + 5 + 5 + 8 + 5
+
+
+def test_a_tracker_saved_twice_adds_nothing(tmp_path: Path) -> None:
+    store = cached(tmp_path / "c.db")
+    run(say(store, session_start() + turn("hi")))
+    tracker = run(say(store, turn("and thermage?", "thermage")))
+    run(store.save(tracker))
+    run(store.save(tracker))
+
+    assert len(rows(tmp_path / "c.db")) == 1 + 3 + 5 + 5
+
+
+def test_another_process_writing_invalidates_the_cache(tmp_path: Path) -> None:
+    db = tmp_path / "shared.db"
+    first, second = cached(db), cached(db)
+    run(say(first, session_start() + turn("does it hurt?")))
+    run(say(second, turn("how long?")))  # the other server answers the next one
+    run(say(first, turn("and the price?")))
+
+    texts = [r[4] for r in rows(db) if r[0] == "user"]
+    assert [t.split('"text": "')[1].split('"')[0] for t in texts] == [
+        "does it hurt?",
+        "how long?",
+        "and the price?",
+    ]
+    assert dump(run(first.retrieve("v"))) == dump(run(rasas(db).retrieve("v")))
+    assert dump(run(second.retrieve("v"))) == dump(run(rasas(db).retrieve("v")))
+    assert len(rows(db)) == 1 + 3 + 5 * 3
+
+
+def test_a_restarted_server_keeps_the_conversation(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    before = run(say(cached(db), session_start() + turn("does it hurt?")))
+    after = run(cached(db).retrieve("v"))
+
+    assert after is not None
+    assert after.get_slot("treatment") == "microneedling"
+    assert dump(after) == dump(before)
+
+
+def test_an_erased_conversation_is_gone_for_the_cache_too(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    store = cached(db)
+    run(say(store, session_start() + turn("does it hurt?")))
+    with sqlite3.connect(db) as connection:
+        connection.execute("DELETE FROM events WHERE sender_id = 'v'")
+
+    assert run(store.retrieve("v")) is None
+    run(say(store, session_start() + turn("new chat")))
+    assert dump(run(store.retrieve("v"))) == dump(run(rasas(db).retrieve("v")))
+
+
+def test_rows_written_by_rasas_own_store_are_read(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    store = cached(db)
+    run(say(store, session_start() + turn("does it hurt?")))
+    run(say(rasas(db), turn("how long?")))
+    run(say(store, turn("thanks")))
+
+    assert len(rows(db)) == 1 + 3 + 5 * 3
+    assert store.count_events("v") == len(rows(db))
+    assert dump(run(store.retrieve("v"))) == dump(run(rasas(db).retrieve("v")))
+
+
+def test_the_cache_stays_within_its_bounds() -> None:
+    cache = SessionCache(max_conversations=2, max_bytes=10)
+    for sender in "abc":
+        cache.put(sender, Session((1, 1, 1.0), None, [(1.0, "xx")]))
+    assert len(cache) == 2 and cache.get("a") is None
+    cache.put("big", Session((1, 1, 1.0), None, [(1.0, "x" * 11)]))
+    assert cache.get("big") is None
+
+
+def test_a_new_session_keeps_only_its_own_events() -> None:
+    old = Session((3, 3, 3.0), 1.0, [(1.0, "start"), (2.0, "a"), (3.0, "b")])
+    new: List[Dict[str, Any]] = [
+        {"type": "action", "ts": 4.0},
+        {"type": "session_started", "ts": 5.0},
+        {"type": "action", "ts": 6.0},
+    ]
+    after = session_after(old, [(e["type"], e["ts"], str(e["ts"])) for e in new])
+
+    assert after is not None
+    assert after.start == 5.0
+    assert [data for _, data in after.rows] == ["5.0", "6.0"]
+
+
+@pytest.mark.parametrize("sender", ["v", "web-üñí", "x" * 200])
+def test_any_sender_id(tmp_path: Path, sender: str) -> None:
+    store = cached(tmp_path / "c.db")
+    run(say(store, session_start() + turn("hi"), sender))
+
+    assert len(rows(tmp_path / "c.db", sender)) == 9
+    assert run(store.retrieve(sender)).sender_id == sender
