@@ -12,7 +12,8 @@ the HTTP API enabled. It also:
   (``MEDSPA_ACTION_SECRET``, else ``var/action_secret``), where ``endpoints.yml``
   reads it as ``${MEDSPA_ACTION_SECRET}``;
 - bounds the wait for the action server (``MEDSPA_ACTION_TIMEOUT``); the
-  channels answer with a fallback when it passes;
+  channels answer with a fallback when it passes; calls it over kept-alive
+  connections (``scripts/action_session.py``);
 - bounds request bodies (``MEDSPA_MAX_BODY_BYTES``, answered with 413);
 - imports the tracker store class the endpoints file names (``stores.sql``)
   before serving: Rasa would fall back to an in-memory store, silently
@@ -40,7 +41,7 @@ if str(PROJECT_DIR) not in sys.path:  # started as a script: find the packages
 
 from medspa.knowledge_base import load_at_startup  # noqa: E402
 from medspa.settings import action_secret, auth_token, get_settings  # noqa: E402
-from scripts import action_validation  # noqa: E402
+from scripts import action_session, action_validation  # noqa: E402
 
 TOKEN_OPTIONS = ("--auth-token", "-t")
 
@@ -115,6 +116,8 @@ def main(argv: List[str]) -> None:
     rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = settings.action_timeout
     # the action server's replies checked by a validator compiled once
     action_validation.install()
+    # the action server called over kept-alive connections
+    action_session.install()
     check_tracker_store(Path(args.endpoints))
     configure_logging_and_warnings(
         args.loglevel,
