@@ -372,9 +372,18 @@ class SentenceEncoder:
         return np.array(rows, dtype=np.float32).reshape(len(spans), self.dim)
 
 
-@lru_cache(maxsize=2)
 def shared_encoder(
     model_dir: Optional[Path] = None, runtime: str = "onnxruntime"
 ) -> SentenceEncoder:
-    """One loaded encoder per model folder and runtime, shared by the components."""
+    """One loaded encoder per model folder and runtime, shared by the components.
+
+    ``shared_encoder()`` and ``shared_encoder(None, "onnxruntime")`` are the
+    same encoder (a cache keyed on the call's own arguments would build the
+    graph, and hold the weights, twice).
+    """
+    return _loaded(Path(model_dir) if model_dir else None, runtime)
+
+
+@lru_cache(maxsize=2)
+def _loaded(model_dir: Optional[Path], runtime: str) -> SentenceEncoder:
     return SentenceEncoder.load(model_dir, runtime)

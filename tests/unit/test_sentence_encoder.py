@@ -19,6 +19,7 @@ from components.sentence_encoder import (
     MAX_CHARS,
     EncoderError,
     SentenceEncoder,
+    shared_encoder,
 )
 
 REFERENCE: Dict[str, Any] = json.loads(
@@ -115,3 +116,9 @@ def test_both_runtimes_give_the_same_vectors() -> None:
 def test_an_unknown_runtime_is_named() -> None:
     with pytest.raises(EncoderError, match="tensorflow"):
         SentenceEncoder.load(runtime="tensorflow")
+
+
+def test_the_components_share_one_encoder_however_they_ask() -> None:
+    # the featurizer asks with its config's values, the safety classifier with none
+    assert shared_encoder() is shared_encoder(None, "onnxruntime")
+    assert shared_encoder() is shared_encoder(model_dir=None)
