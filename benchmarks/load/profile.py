@@ -21,7 +21,7 @@ from collections import Counter
 from pathlib import Path
 from typing import List, Tuple
 
-from benchmarks.load.__main__ import HELDOUT, REALWORLD
+from benchmarks.load.__main__ import HELDOUT, REALWORLD, WARM_UP
 from benchmarks.load.visitors import drive, load_questions
 from tests.support.servers import running_assistant
 
@@ -70,6 +70,11 @@ def summarise(collapsed: str, top: int) -> str:
     return "\n".join(lines)
 
 
+async def _warm_up(url: str, questions: List[str]) -> None:
+    """As the load benchmark does: what is built at the first messages is not sampled."""
+    await drive(url, questions, 1, 60, WARM_UP)
+
+
 async def _load(url: str, questions: List[str], args: argparse.Namespace) -> None:
     await drive(url, questions, args.visitors, args.seconds + 5, 100_000)
 
@@ -89,6 +94,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         with running_assistant(Path(tmp)) as assistant:
             rasa_pid = assistant.processes[1].pid
+            asyncio.run(_warm_up(assistant.rasa_url, questions))
             out = Path(tmp) / "stacks.txt"
             spy = subprocess.Popen(
                 [
