@@ -18,7 +18,8 @@ same semantics, and
   (the production profile's servers share PostgreSQL), the staff console's
   erasure or anything else wrote or deleted events;
 - inserts the new events with one precompiled multi-row statement, and keeps
-  its SQLite connection open (one per thread) instead of opening one per use.
+  its SQLite connection open (one per thread) instead of opening one per use,
+  the database in write-ahead-log mode (one synced write per commit).
 
 Which events are stored, in which order, and what :meth:`retrieve` returns
 are Rasa's: the session's events are those at or after the latest
@@ -194,6 +195,11 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 self.engine.url, poolclass=SingletonThreadPool
             )
             self.sessionmaker = sessionmaker(bind=self.engine)
+            with self.engine.connect() as connection:
+                # a commit writes the log once instead of the journal and the
+                # database (still synced: nothing committed is lost); readers
+                # (the console) no longer wait for writers. Kept by the file.
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         table = self.SQLEvent.__table__
         events = table.c
         sender = sa.bindparam("sender")

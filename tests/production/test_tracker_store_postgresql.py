@@ -1,0 +1,79 @@
+"""The cached tracker store (stores/sql.py) on PostgreSQL, shared by two servers.
+
+Two store instances on one throwaway PostgreSQL stand for the profile's two
+Rasa servers: each sees what the other wrote, nothing is stored twice or out
+of order, and the rows are those Rasa's own SQLTrackerStore writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Iterator, List
+
+import pytest
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+
+from stores.sql import CachedSQLTrackerStore
+from tests.console.postgres import binaries, running_postgres
+from tests.unit.test_tracker_store import DOMAIN, say, session_start, turn
+
+pytestmark = pytest.mark.skipif(
+    binaries() is None, reason="PostgreSQL is not installed on this machine"
+)
+
+
+@pytest.fixture(scope="module")
+def port() -> Iterator[int]:
+    with running_postgres(["rasa"]) as url:
+        yield int(url.rsplit(":", 1)[1])
+
+
+def store(port: int, kind: Any = CachedSQLTrackerStore) -> Any:
+    return kind(
+        domain=DOMAIN, dialect="postgresql", host="127.0.0.1", port=port,
+        db="rasa", username="postgres",
+    )  # fmt: skip
+
+
+def texts(port: int, sender: str) -> List[str]:
+    engine = sa.create_engine(f"postgresql://postgres@127.0.0.1:{port}/rasa")
+    with engine.connect() as connection:
+        found = connection.execute(
+            sa.text(
+                "SELECT data::json->>'text' FROM events WHERE sender_id = :s"
+                " AND type_name = 'user' ORDER BY id"
+            ),
+            {"s": sender},
+        ).scalars()
+        texts = list(found)
+    engine.dispose()
+    return texts
+
+
+def test_two_servers_take_turns_on_one_conversation(port: int) -> None:
+    first, second = store(port), store(port)
+    asked = [f"question {n}" for n in range(6)]
+
+    async def talk() -> None:
+        await say(first, session_start() + turn(asked[0]), "pg-v")
+        for n, text in enumerate(asked[1:], start=1):
+            await say((first, second)[n % 2], turn(text), "pg-v")
+
+    asyncio.run(talk())
+
+    assert texts(port, "pg-v") == asked
+    ours = asyncio.run(first.retrieve("pg-v"))
+    reference = asyncio.run(store(port, SQLTrackerStore).retrieve("pg-v"))
+    assert ours is not None and reference is not None
+    assert list(ours.events) == list(reference.events)
+    assert first.count_events("pg-v") == 1 + 3 + 5 * 6
+
+
+def test_a_restarted_server_reads_the_conversation_back(port: int) -> None:
+    asyncio.run(say(store(port), session_start() + turn("does it hurt?"), "pg-r"))
+    tracker = asyncio.run(store(port).retrieve("pg-r"))
+
+    assert tracker is not None
+    assert tracker.get_slot("treatment") == "microneedling"
+    assert tracker.latest_message.text == "does it hurt?"
