@@ -71,7 +71,7 @@ def summarise(collapsed: str, top: int) -> str:
 
 
 async def _warm_up(url: str, questions: List[str]) -> None:
-    """As the load benchmark does: what is built at the first messages is not sampled."""
+    """As the load benchmark does: the first messages' one-off work is not sampled."""
     await drive(url, questions, 1, 60, WARM_UP)
 
 
