@@ -71,7 +71,7 @@ test-browser: install browser train ## the chat widget in headless Chromium
 production-servers: ## install PostgreSQL, Redis and HAProxy from Debian (root, apt-get)
 	scripts/install_production.sh
 
-run-production: install train production-servers ## the production profile: PostgreSQL, Redis, 2 Rasa x 2 workers, HAProxy
+run-production: install train production-servers ## the production profile: PostgreSQL, Redis, 2 Rasa servers (a worker per core), HAProxy
 	$(BIN)/python -m scripts.production
 
 test-production: install train production-servers ## the production profile's tests (kill -9, outages)
