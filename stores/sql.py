@@ -208,23 +208,23 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._stamp_query = sa.select(
             sa.func.count(), sa.func.max(events.id), sa.func.max(events.timestamp)
         ).where(events.sender_id == sender)
-        self._start_query = sa.select(sa.func.max(events.timestamp)).where(
-            events.sender_id == sender, events.type_name == SESSION_STARTED
+        # Rasa's query, as one statement (one snapshot on PostgreSQL too): the
+        # events at or after the latest session start, all of them if none
+        start = (
+            sa.select(sa.func.max(events.timestamp))
+            .where(events.sender_id == sender, events.type_name == SESSION_STARTED)
+            .scalar_subquery()
         )
-        self._all_rows = (
-            sa.select(events.timestamp, events.data)
-            .where(events.sender_id == sender)
+        in_session = sa.and_(
+            events.sender_id == sender,
+            sa.or_(events.timestamp >= start, start.is_(None)),
+        )
+        self._session_rows = (
+            sa.select(events.type_name, events.timestamp, events.data)
+            .where(in_session)
             .order_by(events.id)
         )
-        self._rows_since = (
-            sa.select(events.timestamp, events.data)
-            .where(events.sender_id == sender)
-            .where(events.timestamp >= sa.bindparam("start"))
-            .order_by(events.id)
-        )
-        self._count_since = sa.select(sa.func.count()).where(
-            events.sender_id == sender, events.timestamp >= sa.bindparam("start")
-        )
+        self._session_count = sa.select(sa.func.count()).where(in_session)
         self._insert = table.insert()
         self.cache = SessionCache()
 
@@ -247,14 +247,13 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             return self._stamp(connection, sender_id)[0]
 
     def _read_session(self, connection: Any, sender_id: str, stamp: Stamp) -> Session:
-        start = connection.execute(self._start_query, {"sender": sender_id}).scalar()
-        if start is None:
-            rows = connection.execute(self._all_rows, {"sender": sender_id})
-        else:
-            rows = connection.execute(
-                self._rows_since, {"sender": sender_id, "start": start}
-            )
-        return Session(stamp, start, [(ts, data) for ts, data in rows])
+        rows = connection.execute(self._session_rows, {"sender": sender_id}).all()
+        # the latest start is among the rows it selects (at or after itself)
+        starts = [
+            ts for kind, ts, _ in rows if kind == SESSION_STARTED and ts is not None
+        ]
+        start = max(starts) if starts else None
+        return Session(stamp, start, [(ts, data) for _, ts, data in rows])
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         """The tracker of the conversation's latest session (None: no events).
@@ -283,13 +282,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     def _stored_count(self, connection: Any, sender_id: str) -> int:
         """Events of the latest session in the database (Rasa's count)."""
-        start = connection.execute(self._start_query, {"sender": sender_id}).scalar()
-        if start is None:
-            return self._stamp(connection, sender_id)[0]
         return int(
-            connection.execute(
-                self._count_since, {"sender": sender_id, "start": start}
-            ).scalar()
+            connection.execute(self._session_count, {"sender": sender_id}).scalar()
         )
 
     @staticmethod
