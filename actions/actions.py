@@ -7,7 +7,7 @@ safety message always wins, whatever the NLU made of it.
 from __future__ import annotations
 
 import logging
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -25,6 +25,7 @@ from medspa.planning import (
     plan_list,
     plan_out_of_scope,
     plan_question,
+    plan_unsure_report,
     safety_plan,
 )
 from medspa.settings import get_settings
@@ -97,6 +98,12 @@ def problem_open(tracker: Tracker) -> bool:
     return False
 
 
+def _confidence(message: Dict[str, Any]) -> float:
+    """The NLU's confidence in the message's intent (1 for a button's payload)."""
+    confidence = (message.get("intent") or {}).get("confidence")
+    return float(confidence) if isinstance(confidence, (int, float)) else 1.0
+
+
 def read_turn(tracker: Tracker) -> Turn:
     """The visitor's latest message and what the conversation remembers."""
     message = tracker.latest_message or {}
@@ -112,11 +119,13 @@ def read_turn(tracker: Tracker) -> Turn:
     )
     return Turn(
         intent=((message.get("intent") or {}).get("name")) or "",
+        intent_confidence=_confidence(message),
         text=message.get("text") or "",
         treatments=_entity_values(tracker, "treatment", TREATMENT_IDS),
         concerns=_entity_values(tracker, "concern"),
         areas=_entity_values(tracker, "area"),
         others=_entity_values(tracker, "other_treatment", skip_negated=True),
+        vague=_entity_values(tracker, "generic_treatment", TREATMENT_IDS),
         remembered=remembered if remembered in TREATMENT_IDS else None,
         compared=tuple(t for t in compared if t in TREATMENT_IDS),
         pending_topic=pending if pending in TOPIC_IDS else None,
@@ -219,9 +228,9 @@ class ActionSafety(ReplyAction):
     action_name = "action_safety"
     reported_by_nlu = True
 
-    def plan(self, turn: Turn) -> Plan:  # pragma: no cover - safety_plan always answers
-        """Unreachable: the NLU reported a problem, so the safety plan answers."""
-        return Plan(Kind.SAFETY, intent=turn.intent)
+    def plan(self, turn: Turn) -> Plan:
+        """The NLU was unsure of the report and nothing else read one: answer it."""
+        return plan_unsure_report(turn)
 
 
 class ActionHandoff(ReplyAction):
