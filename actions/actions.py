@@ -21,6 +21,7 @@ from medspa.planning import (
     Plan,
     Turn,
     not_offered_plan,
+    offer_plan,
     plan_chitchat,
     plan_list,
     plan_out_of_scope,
@@ -39,6 +40,8 @@ SLOT_PENDING_TOPIC = "pending_topic"
 SLOT_LAST_TOPIC = "last_topic"
 # the NLU's safety classifier (components/safety_classifier.py) sets this key
 SAFETY_KEY = "safety"
+# ... and its second-question reader (components/second_question.py) this one
+OTHER_QUESTION = "other_question"
 # replies that leave a reported problem open: small talk, the clinic's contacts
 _KEEPS_PROBLEM_OPEN = (Kind.CHITCHAT, Kind.HANDOFF)
 
@@ -104,6 +107,13 @@ def _confidence(message: Dict[str, Any]) -> float:
     return float(confidence) if isinstance(confidence, (int, float)) else 1.0
 
 
+def _other_intent(message: Dict[str, Any]) -> Optional[str]:
+    """The intent of a long post's other question (``SecondQuestion``), if read."""
+    other = message.get(OTHER_QUESTION)
+    intent = other.get("intent") if isinstance(other, dict) else None
+    return intent if isinstance(intent, str) else None
+
+
 def read_turn(tracker: Tracker) -> Turn:
     """The visitor's latest message and what the conversation remembers."""
     message = tracker.latest_message or {}
@@ -120,6 +130,7 @@ def read_turn(tracker: Tracker) -> Turn:
     return Turn(
         intent=((message.get("intent") or {}).get("name")) or "",
         intent_confidence=_confidence(message),
+        other_intent=_other_intent(message),
         text=message.get("text") or "",
         treatments=_entity_values(tracker, "treatment", TREATMENT_IDS),
         concerns=_entity_values(tracker, "concern"),
@@ -193,12 +204,17 @@ class ReplyAction(Action):
         composer = Composer(knowledge_base(), Wording(domain), get_settings().clinic)
         reply = composer.compose(plan)
         logger.info("reply %s to intent %s", reply.answer, turn.intent)
-        dispatcher.utter_message(
-            response=reply.response,
-            buttons=reply.buttons or None,
-            answer=reply.answer,
-            **reply.variables,
-        )
+        replies = [reply]
+        offered = offer_plan(turn, plan)
+        if offered is not None:
+            replies.append(composer.offer_reply(offered, reply))
+        for message in replies:
+            dispatcher.utter_message(
+                response=message.response,
+                buttons=message.buttons or None,
+                answer=message.answer,
+                **message.variables,
+            )
         return memory_events(plan)
 
 

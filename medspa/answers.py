@@ -337,3 +337,26 @@ class Composer:
     def compose(self, plan: Plan) -> Reply:
         """The reply for any plan."""
         return self._replies[plan.kind](plan)
+
+    def offer_reply(self, offered: Plan, answered: Reply) -> Reply:
+        """Offer the answer to a post's other question, with a button for it.
+
+        The message belongs to the reply just given: it carries its ``answer``.
+        """
+        treatment = offered.treatment
+        assert treatment is not None and offered.topic is not None
+        label = self.kb.topic_labels[offered.topic]
+        return Reply(
+            "utter_offer_other",
+            answered.answer,
+            {
+                "topic_label": label,
+                "treatment_name": self.kb.treatments[treatment].name,
+            },
+            [
+                {
+                    "title": label,
+                    "payload": button_payload(offered.intent, treatment=treatment),
+                }
+            ],
+        )

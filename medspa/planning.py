@@ -48,6 +48,8 @@ class Turn:
     """The conversation's last answer was safety advice about a reported problem."""
     intent_confidence: float = 1.0
     """How sure the NLU is of ``intent``."""
+    other_intent: Optional[str] = None
+    """The intent of a long post's other question (its body's, beside its title's)."""
     vague: Tuple[str, ...] = ()
     """Treatments a generic word may mean ("laser"): none of them is named."""
 
@@ -203,6 +205,19 @@ def plan_question(turn: Turn) -> Plan:
             )
         return Plan(Kind.CLARIFY, topic, intent=turn.intent)
     return Plan(Kind.KB, topic, (treatment,), concern, area, intent=turn.intent)
+
+
+def offer_plan(turn: Turn, plan: Plan) -> Optional[Plan]:
+    """The other question of a long post, to offer after answering the main one.
+
+    "Is Fraxel painful? ... How long is the downtime?" is answered for pain,
+    and the downtime answer about the same treatment is offered. Only after a
+    ``kb`` answer, and only for a different topic.
+    """
+    topic = topic_of_intent(turn.other_intent or "")
+    if plan.kind != Kind.KB or topic in (None, "comparison", plan.topic):
+        return None
+    return Plan(Kind.KB, topic, plan.treatments, intent=turn.other_intent or "")
 
 
 def plan_unsure_report(turn: Turn) -> Plan:

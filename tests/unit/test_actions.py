@@ -680,3 +680,30 @@ async def test_an_unsure_report_intent_alone_is_answered_as_its_question(
     )
     (message,), _ = await run_action(ActionSafety(), sure, domain)
     assert message["answer"]["kind"] == "safety"
+
+
+async def test_a_post_s_other_question_is_offered_after_the_answer(
+    domain: Dict[str, Any],
+) -> None:
+    tracker = tracker_for(
+        "Is Fraxel painful? ... How long is the downtime?",
+        "ask_pain",
+        {"treatment": ["laser_skin_tightening"]},
+    )
+    tracker.latest_message["other_question"] = {
+        "intent": "ask_downtime",
+        "confidence": 0.8,
+        "text": "How long is the downtime?",
+    }
+    (answer, offer), _ = await run_action(ActionAnswerQuestion(), tracker, domain)
+    assert answer["answer"]["topic"] == "pain"
+    assert_content_reply(answer)
+    assert offer["response"] == "utter_offer_other"
+    assert offer["answer"] == answer["answer"]  # it belongs to the same reply
+    assert "downtime" in offer["text"].lower()
+    assert offer["buttons"] == [
+        {
+            "title": offer["topic_label"],
+            "payload": '/ask_downtime{"treatment":"laser_skin_tightening"}',
+        }
+    ]

@@ -11,6 +11,7 @@ from medspa.planning import (
     Plan,
     Turn,
     not_offered_plan,
+    offer_plan,
     plan_chitchat,
     plan_list,
     plan_out_of_scope,
@@ -301,3 +302,31 @@ def test_a_generic_word_names_no_treatment(turn: Turn, expected: Plan) -> None:
 def test_a_generic_word_out_of_the_nlu_s_reach_is_still_asked_about() -> None:
     plan = plan_out_of_scope(Turn("out_of_scope", vague=LASERS, ranking=("ask_cost",)))
     assert (plan.kind, plan.topic, plan.treatments) == ("clarify", "cost", LASERS)
+
+
+@pytest.mark.parametrize(
+    ("turn", "plan", "offered"),
+    [
+        # "Is Fraxel painful? ... How long is the downtime?"
+        (
+            Turn("ask_pain", other_intent="ask_downtime"),
+            Plan("kb", "pain", ("laser_skin_tightening",)),
+            Plan("kb", "downtime", ("laser_skin_tightening",), intent="ask_downtime"),
+        ),
+        # the same topic twice, no other question, or not a kb answer: no offer
+        (
+            Turn("ask_pain", other_intent="ask_pain"),
+            Plan("kb", "pain", ("laser_skin_tightening",)),
+            None,
+        ),
+        (Turn("ask_pain"), Plan("kb", "pain", ("thermage",)), None),
+        (
+            Turn("ask_pain", other_intent="ask_downtime"),
+            Plan("clarify", "pain"),
+            None,
+        ),
+        (Turn("report_problem", other_intent="ask_downtime"), Plan("safety"), None),
+    ],
+)
+def test_offer_plan(turn: Turn, plan: Plan, offered: Optional[Plan]) -> None:
+    assert offer_plan(turn, plan) == offered
