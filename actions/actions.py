@@ -7,7 +7,7 @@ safety message always wins, whatever the NLU made of it.
 from __future__ import annotations
 
 import logging
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -21,10 +21,12 @@ from medspa.planning import (
     Plan,
     Turn,
     not_offered_plan,
+    offer_plan,
     plan_chitchat,
     plan_list,
     plan_out_of_scope,
     plan_question,
+    plan_unsure_report,
     safety_plan,
 )
 from medspa.settings import get_settings
@@ -38,6 +40,8 @@ SLOT_PENDING_TOPIC = "pending_topic"
 SLOT_LAST_TOPIC = "last_topic"
 # the NLU's safety classifier (components/safety_classifier.py) sets this key
 SAFETY_KEY = "safety"
+# ... and its second-question reader (components/second_question.py) this one
+OTHER_QUESTION = "other_question"
 # replies that leave a reported problem open: small talk, the clinic's contacts
 _KEEPS_PROBLEM_OPEN = (Kind.CHITCHAT, Kind.HANDOFF)
 
@@ -97,6 +101,19 @@ def problem_open(tracker: Tracker) -> bool:
     return False
 
 
+def _confidence(message: Dict[str, Any]) -> float:
+    """The NLU's confidence in the message's intent (1 for a button's payload)."""
+    confidence = (message.get("intent") or {}).get("confidence")
+    return float(confidence) if isinstance(confidence, (int, float)) else 1.0
+
+
+def _other_intent(message: Dict[str, Any]) -> Optional[str]:
+    """The intent of a long post's other question (``SecondQuestion``), if read."""
+    other = message.get(OTHER_QUESTION)
+    intent = other.get("intent") if isinstance(other, dict) else None
+    return intent if isinstance(intent, str) else None
+
+
 def read_turn(tracker: Tracker) -> Turn:
     """The visitor's latest message and what the conversation remembers."""
     message = tracker.latest_message or {}
@@ -112,11 +129,14 @@ def read_turn(tracker: Tracker) -> Turn:
     )
     return Turn(
         intent=((message.get("intent") or {}).get("name")) or "",
+        intent_confidence=_confidence(message),
+        other_intent=_other_intent(message),
         text=message.get("text") or "",
         treatments=_entity_values(tracker, "treatment", TREATMENT_IDS),
         concerns=_entity_values(tracker, "concern"),
         areas=_entity_values(tracker, "area"),
         others=_entity_values(tracker, "other_treatment", skip_negated=True),
+        vague=_entity_values(tracker, "generic_treatment", TREATMENT_IDS),
         remembered=remembered if remembered in TREATMENT_IDS else None,
         compared=tuple(t for t in compared if t in TREATMENT_IDS),
         pending_topic=pending if pending in TOPIC_IDS else None,
@@ -184,12 +204,17 @@ class ReplyAction(Action):
         composer = Composer(knowledge_base(), Wording(domain), get_settings().clinic)
         reply = composer.compose(plan)
         logger.info("reply %s to intent %s", reply.answer, turn.intent)
-        dispatcher.utter_message(
-            response=reply.response,
-            buttons=reply.buttons or None,
-            answer=reply.answer,
-            **reply.variables,
-        )
+        replies = [reply]
+        offered = offer_plan(turn, plan)
+        if offered is not None:
+            replies.append(composer.offer_reply(offered, reply))
+        for message in replies:
+            dispatcher.utter_message(
+                response=message.response,
+                buttons=message.buttons or None,
+                answer=message.answer,
+                **message.variables,
+            )
         return memory_events(plan)
 
 
@@ -219,9 +244,9 @@ class ActionSafety(ReplyAction):
     action_name = "action_safety"
     reported_by_nlu = True
 
-    def plan(self, turn: Turn) -> Plan:  # pragma: no cover - safety_plan always answers
-        """Unreachable: the NLU reported a problem, so the safety plan answers."""
-        return Plan(Kind.SAFETY, intent=turn.intent)
+    def plan(self, turn: Turn) -> Plan:
+        """The NLU was unsure of the report and nothing else read one: answer it."""
+        return plan_unsure_report(turn)
 
 
 class ActionHandoff(ReplyAction):

@@ -22,7 +22,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from medspa.sentences import focus
+from medspa.sentences import FOCUS_MIN_CHARS, focus
 
 FULL_TEXT = "full_text"
 """Where the visitor's whole text waits while the focus is read."""
@@ -34,7 +34,7 @@ class _TextStage(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         """Longest message always read whole (characters)."""
-        return {"min_chars": 200}
+        return {"min_chars": FOCUS_MIN_CHARS}
 
     def __init__(self, config: Dict[str, Any]) -> None:
         """Keep the config."""

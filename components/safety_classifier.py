@@ -12,17 +12,22 @@ as questions, on:
 * the sentence embedding (MiniLM, shared with the featurizer);
 * the cue vocabulary of ``knowledge/cues.yml`` (symptom, past, first person...).
 
-A long message is read a window of two sentences at a time (and as a whole):
-its score is the highest, so the story neither dilutes a report nor pushes it
-past the encoder's length limit. The message gets a ``safety`` entry,
-``{"score": ..., "report": ...}``, which the actions read
+A long message is read a window of two sentences at a time (and as a whole),
+so the story neither dilutes a report nor pushes it past the encoder's length
+limit. Each window is read after the message's first sentence, a post's title:
+"I'm afraid after I get Fraxel my skin will be burned", alone a report, is
+read as the worry it is under "Is Fraxel safe for Asian skin?". The message
+is a report when the whole reaches ``threshold`` or a window reaches
+``window_threshold`` (a window, out of the rest of the story, needs more).
+The message gets a ``safety`` entry, ``{"score": ..., "report": ...}`` (the
+score is the highest of the whole and its windows), which the actions read
 (``medspa.planning.safety_plan``). The model is stored as plain arrays.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import scipy.sparse
@@ -40,7 +45,7 @@ from components.stored_arrays import ArrayModelComponent
 from medspa.contract import Intent
 from medspa.cues import default_cues
 from medspa.safety import SAFETY_CUES
-from medspa.sentences import windows
+from medspa.sentences import sentences, windows
 
 logger = logging.getLogger(__name__)
 
@@ -84,11 +89,12 @@ class SafetyClassifier(ArrayModelComponent):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        """Regularisation, threshold, weights of the dense and cue blocks."""
+        """Regularisation, thresholds, weights of the dense and cue blocks."""
         return {
             "report_intent": Intent.REPORT_PROBLEM,
             "C": 10.0,
-            "threshold": 0.7,
+            "threshold": 0.6,
+            "window_threshold": 0.7,
             "dense_weight": 1.0,
             "cue_weight": 0.5,
             "window_sentences": 2,
@@ -137,7 +143,7 @@ class SafetyClassifier(ArrayModelComponent):
             return self._resource
         texts = [e.get(TEXT) for e in examples]
         embeddings = [self._embedding(e) for e in examples]
-        # a long message is scored by its windows too (``score``), so the windows
+        # a long message is scored by its windows too (``verdict``), so the windows
         # of a question are taught as questions: a story of past treatments
         # around a question does not read as a report. (A report's windows are
         # not all reports: its story is left out.)
@@ -210,18 +216,42 @@ class SafetyClassifier(ArrayModelComponent):
 
     def score(self, message: Message) -> float:
         """The message's report score: the highest of the whole and its windows."""
+        return self.verdict(message)[0]
+
+    def verdict(self, message: Message) -> Tuple[float, bool]:
+        """The message's score, and whether it reads as a report.
+
+        A report when the whole text reaches ``threshold`` or one of its
+        windows reaches ``window_threshold``.
+        """
         text = message.get(TEXT) or ""
         parts = self._windows(text)
-        texts = [text, *parts]
-        embeddings = [self._embedding(message), *(self._embed(p) for p in parts)]
-        return float(np.max(self.scores(texts, embeddings)))
+        found = self.scores(
+            [text, *parts],
+            [self._embedding(message), *(self._embed(p) for p in parts)],
+        )
+        whole, window = float(found[0]), float(np.max(found[1:], initial=0.0))
+        report = (
+            whole >= self.config["threshold"]
+            or window >= self.config["window_threshold"]
+        )
+        return max(whole, window), report
 
     def _windows(self, text: str) -> List[str]:
-        """A long message's windows of sentences; none for a short one."""
+        """A long message's windows, each after its first sentence; none if short.
+
+        A window is read after the message's first sentence (a post's title:
+        "Will Fraxel make me darker?", "Sculptra lumps?") unless it starts
+        with it: a sentence that reads like a report alone ("my skin will be
+        red and burned") is read in the post's context.
+        """
         parts = windows(
             text, self.config["window_sentences"], self.config["max_windows"]
         )
-        return parts if len(parts) > 1 else []
+        if len(parts) <= 1:
+            return []
+        first = sentences(text)[0]
+        return [p if p.startswith(first) else f"{first} {p}" for p in parts]
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Set ``safety`` (score, report) on every message with text."""
@@ -231,10 +261,6 @@ class SafetyClassifier(ArrayModelComponent):
             text = message.get(TEXT) or ""
             if not text.strip() or text.startswith("/"):
                 continue  # nothing to read, or a button's payload
-            score = self.score(message)
-            message.set(
-                SAFETY,
-                {"score": score, "report": score >= self.config["threshold"]},
-                add_to_output=True,
-            )
+            score, report = self.verdict(message)
+            message.set(SAFETY, {"score": score, "report": report}, add_to_output=True)
         return messages

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from medspa import contract
 from medspa.contract import Kind
@@ -122,10 +122,13 @@ class Composer:
     def _names(self, treatments: Sequence[str]) -> str:
         return _join([self.kb.treatments[t].name for t in treatments], self.wording)
 
-    def _treatment_buttons(self, intent: str) -> List[Dict[str, str]]:
+    def _treatment_buttons(
+        self, intent: str, only: Optional[Sequence[str]] = None
+    ) -> List[Dict[str, str]]:
         return [
             {"title": t.name, "payload": button_payload(intent, treatment=t.id)}
             for t in self.kb.treatments.values()
+            if only is None or t.id in only
         ]
 
     def _lead(self, plan: Plan, treatment: str) -> str:
@@ -240,13 +243,17 @@ class Composer:
         return Reply("utter_recommend", answer, variables, buttons)
 
     def clarify_reply(self, plan: Plan) -> Reply:
-        """Ask which treatment the visitor means, with a button for each."""
+        """Ask which treatment the visitor means, with a button for each.
+
+        The buttons are the treatments a generic word may mean ("laser"), if
+        the plan has them, else every treatment.
+        """
         topic = plan.topic or "overview"
         return Reply(
             "utter_ask_treatment",
             contract.clarify_answer(topic),
             {"topic_label": self.kb.topic_labels[topic]},
-            self._treatment_buttons("inform_treatment"),
+            self._treatment_buttons("inform_treatment", plan.treatments or None),
         )
 
     def list_reply(self, plan: Plan) -> Reply:
@@ -330,3 +337,26 @@ class Composer:
     def compose(self, plan: Plan) -> Reply:
         """The reply for any plan."""
         return self._replies[plan.kind](plan)
+
+    def offer_reply(self, offered: Plan, answered: Reply) -> Reply:
+        """Offer the answer to a post's other question, with a button for it.
+
+        The message belongs to the reply just given: it carries its ``answer``.
+        """
+        treatment = offered.treatment
+        assert treatment is not None and offered.topic is not None
+        label = self.kb.topic_labels[offered.topic]
+        return Reply(
+            "utter_offer_other",
+            answered.answer,
+            {
+                "topic_label": label,
+                "treatment_name": self.kb.treatments[treatment].name,
+            },
+            [
+                {
+                    "title": label,
+                    "payload": button_payload(offered.intent, treatment=treatment),
+                }
+            ],
+        )

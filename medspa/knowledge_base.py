@@ -316,9 +316,13 @@ def _parse_treatment(
 
 def _check_unique_synonyms(kb: KnowledgeBase) -> None:
     seen: Dict[str, str] = {}
+    # a generic word ("laser") may be listed by several treatments: it means any
+    # of them; a name or synonym belongs to one item only
     named: List[Tuple[str, str, Tuple[str, ...]]] = [
-        ("treatments", t.id, (*t.synonyms, *t.generic)) for t in kb.treatments.values()
+        ("treatments", t.id, t.synonyms) for t in kb.treatments.values()
     ]
+    generic = sorted({g for t in kb.treatments.values() for g in t.generic})
+    named += [("treatments", "generic", tuple(generic))]
     named += [("concerns", c.id, c.synonyms) for c in kb.concerns.values()]
     named += [("areas", a.id, a.synonyms) for a in kb.areas.values()]
     named += [("not_offered", o.id, o.synonyms) for o in kb.not_offered.values()]

@@ -46,6 +46,12 @@ class Turn:
     """The NLU's safety classifier read the message as a report of a problem."""
     problem_open: bool = False
     """The conversation's last answer was safety advice about a reported problem."""
+    intent_confidence: float = 1.0
+    """How sure the NLU is of ``intent``."""
+    other_intent: Optional[str] = None
+    """The intent of a long post's other question (its body's, beside its title's)."""
+    vague: Tuple[str, ...] = ()
+    """Treatments a generic word may mean ("laser"): none of them is named."""
 
 
 @dataclass(frozen=True)
@@ -91,14 +97,26 @@ def follows_up_problem(turn: Turn) -> bool:
     )
 
 
+# The NLU's ``report_problem`` intent is a report only when the classifier is
+# at least this sure of it: below, a story that merely sounds like one ("what
+# will my skin look like after?") is answered as the question it asks, unless
+# the safety classifier or the cues read a report. Chosen by two-fold
+# cross-validation on tests/realworld/dev.yml (benchmarks/cross_validate.py):
+# the same reports found, 4 fewer false alarms in 312 questions.
+REPORT_INTENT_MIN_CONFIDENCE = 0.4
+
+
 def safety_plan(turn: Turn, reported_by_nlu: bool = False) -> Optional[Plan]:
     """A safety plan when the visitor reports a problem, else None.
 
     A report is read by the cue vocabulary (:func:`medspa.safety.assess`), by
-    the NLU (its ``report_problem`` intent and its safety classifier), or is a
-    follow-up about the problem reported just before.
+    the NLU (its ``report_problem`` intent, if sure enough, and its safety
+    classifier), or is a follow-up about the problem reported just before.
     """
     severity = by_cues = safety.assess(turn.text)
+    reported_by_nlu = (
+        reported_by_nlu and turn.intent_confidence >= REPORT_INTENT_MIN_CONFIDENCE
+    )
     if severity is None and (
         reported_by_nlu or turn.reported or follows_up_problem(turn)
     ):
@@ -149,6 +167,8 @@ def plan_question(turn: Turn) -> Plan:
         return Plan(Kind.OUT_OF_SCOPE, intent=turn.intent)
 
     if topic == "comparison":
+        # "microneedling or laser?": every treatment the generic word may mean
+        mentioned = (*mentioned, *(t for t in turn.vague if t not in mentioned))
         if len(mentioned) == 1 and turn.remembered and turn.remembered != mentioned[0]:
             mentioned = (turn.remembered, *mentioned)
         treatments = mentioned or turn.compared or TREATMENT_IDS
@@ -175,6 +195,9 @@ def plan_question(turn: Turn) -> Plan:
         )
 
     treatment = mentioned[0] if mentioned else turn.remembered
+    if not mentioned and turn.vague and turn.remembered not in turn.vague:
+        # "does the laser hurt?" names no treatment: ask which one it means
+        return Plan(Kind.CLARIFY, topic, turn.vague, intent=turn.intent)
     if treatment is None:
         if topic == "concerns":
             return Plan(
@@ -182,6 +205,27 @@ def plan_question(turn: Turn) -> Plan:
             )
         return Plan(Kind.CLARIFY, topic, intent=turn.intent)
     return Plan(Kind.KB, topic, (treatment,), concern, area, intent=turn.intent)
+
+
+def offer_plan(turn: Turn, plan: Plan) -> Optional[Plan]:
+    """The other question of a long post, to offer after answering the main one.
+
+    "Is Fraxel painful? ... How long is the downtime?" is answered for pain,
+    and the downtime answer about the same treatment is offered. Only after a
+    ``kb`` answer, and only for a different topic.
+    """
+    topic = topic_of_intent(turn.other_intent or "")
+    if plan.kind != Kind.KB or topic in (None, "comparison", plan.topic):
+        return None
+    return Plan(Kind.KB, topic, plan.treatments, intent=turn.other_intent or "")
+
+
+def plan_unsure_report(turn: Turn) -> Plan:
+    """A message the NLU thought, unsure, a report, and nothing else did.
+
+    It is answered as the question the NLU ranked highest.
+    """
+    return plan_question(_as_question(turn))
 
 
 def _question_intent(turn: Turn) -> str:
@@ -226,6 +270,6 @@ def plan_out_of_scope(turn: Turn) -> Plan:
     place the question ("What's Titan? My friend had it done"): it gets the
     question the NLU ranked highest, or the overview.
     """
-    if turn.treatments:
+    if turn.treatments or turn.vague:
         return plan_question(_as_question(turn))
     return Plan(Kind.OUT_OF_SCOPE, intent=turn.intent)

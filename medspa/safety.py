@@ -67,7 +67,8 @@ def _severity(found: AbstractSet[str]) -> Optional[Severity]:
     if not found & {"first_person", "elapsed"}:
         return None
     hypothetical = "hypothetical" in found
-    past = "past" in found
+    # "5 weeks post", "3 days after" tell of a treatment had, as "had" does
+    past = bool(found & {"past", "elapsed"})
     if hypothetical and not past:
         return None
     if "emergency" in found:

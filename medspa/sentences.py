@@ -37,7 +37,11 @@ def is_question(sentence: str) -> bool:
     return sentence.rstrip(" \"')]").endswith("?")
 
 
-def focus(text: str, min_chars: int = 200) -> str:
+FOCUS_MIN_CHARS = 200
+"""A message up to this long is always read whole (its own focus)."""
+
+
+def focus(text: str, min_chars: int = FOCUS_MIN_CHARS) -> str:
     """What a long post asks: its title question, else its questions.
 
     A message of at most two sentences or ``min_chars`` characters is its own
@@ -52,3 +56,18 @@ def focus(text: str, min_chars: int = 200) -> str:
         return found[0]
     questions = [s for s in found if is_question(s)]
     return " ".join(questions) if questions else text
+
+
+def other_question(text: str, min_chars: int = FOCUS_MIN_CHARS) -> str | None:
+    """The question a long post's body asks beside its title question, if any.
+
+    "Is Fraxel painful? I had it once years ago ... How long is the downtime?"
+    is read for its title (:func:`focus`); its body's last question is the
+    other one, which the assistant may offer to answer too. None when the post
+    is short, has no title question, or its body asks nothing.
+    """
+    found = sentences(text)
+    if len(found) <= 2 or len(text) <= min_chars or not is_question(found[0]):
+        return None
+    asked = [s for s in found[1:] if is_question(s)]
+    return asked[-1] if asked else None

@@ -26,7 +26,8 @@ from medspa.knowledge_base import KnowledgeBase
 # treatment early, and the cost of matching must stay bounded.
 MAX_CHARS = 2000
 MAX_WINDOW = 5
-# a treatment's generic names while matching ("laser"), see _resolve_generic
+# a generic word that may mean one of several treatments ("laser"), see
+# _resolve_generic: one mention per treatment that lists it
 GENERIC = "generic_treatment"
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -96,12 +97,21 @@ class Matcher:
         """
         self._exact: Dict[str, _Name] = {}
         self._names: List[_Name] = []
+        # every treatment a generic word may mean ("laser": two of them)
+        self._generic: Dict[str, List[str]] = {}
         self._common = common_words
         for entity, value, synonym in vocabulary:
             words = [w for w, _, _ in tokens(synonym)]
             if not words:
                 continue
             name = _Name(entity, value, "".join(words), tuple(words))
+            if entity == GENERIC:
+                meanings = self._generic.setdefault(name.squashed, [])
+                if value in meanings:
+                    continue
+                meanings.append(value)
+                if len(meanings) > 1:
+                    continue  # one name per word: its other meanings are added
             self._exact.setdefault(name.squashed, name)
             self._names.append(name)
         # typo candidates by (first letter, length), in vocabulary order: a
@@ -192,6 +202,12 @@ class Matcher:
                 return False
         return True
 
+    def _meanings(self, name: _Name) -> List[str]:
+        """The ids a name stands for: every treatment a generic word may mean."""
+        if name.entity == GENERIC:
+            return self._generic.get(name.squashed, [name.value])
+        return [name.value]
+
     def find(self, text: str) -> List[Mention]:
         """Non-overlapping mentions in ``text``: longest first, then exact before fuzzy.
 
@@ -199,7 +215,7 @@ class Matcher:
         RF microneedling, not microneedling).
         """
         words = tokens(text)
-        candidates: List[Tuple[int, bool, int, int, Mention]] = []
+        candidates: List[Tuple[int, bool, int, int, Mention, _Name]] = []
         for i in range(len(words)):
             for size in range(1, self._max_window + 1):
                 if i + size > len(words):
@@ -218,21 +234,29 @@ class Matcher:
                     name.entity, name.value, start, end, text[start:end], distance == 0
                 )
                 candidates.append(
-                    (-(end - start), distance > 0, distance, start, mention)
+                    (-(end - start), distance > 0, distance, start, mention, name)
                 )
-        chosen: List[Mention] = []
-        for *_, mention in sorted(candidates, key=lambda c: c[:4]):
-            if all(mention.end <= m.start or mention.start >= m.end for m in chosen):
-                chosen.append(mention)
-        return _resolve_generic(sorted(chosen, key=lambda m: m.start))
+        chosen: List[Tuple[Mention, _Name]] = []
+        for *_, mention, name in sorted(candidates, key=lambda c: c[:4]):
+            if all(mention.end <= m.start or mention.start >= m.end for m, _ in chosen):
+                chosen.append((mention, name))
+        return _resolve_generic(
+            [
+                replace(mention, value=value)
+                for mention, name in sorted(chosen, key=lambda c: c[0].start)
+                for value in self._meanings(name)
+            ]
+        )
 
 
 def _resolve_generic(mentions: List[Mention]) -> List[Mention]:
-    """Generic names ("laser") name their treatment, unless beside a procedure.
+    """Generic words ("laser") stay generic: they name no treatment by themselves.
 
     A procedure the clinic doesn't offer named too ("IPL laser", "CO2 ... the
     laser") is what the generic word means: it is then dropped. So is a bare
     brand whose variant not offered is named ("Fraxel CO2 ... the Fraxel").
+    Otherwise the planner decides what a generic word means: the treatment the
+    conversation is about, else the visitor is asked which one.
     """
     variants = {_words_of(m)[:1] for m in mentions if m.entity == "other_treatment"}
     if variants:
@@ -242,9 +266,7 @@ def _resolve_generic(mentions: List[Mention]) -> List[Mention]:
             if m.entity != GENERIC
             and not (m.entity == "treatment" and _words_of(m) in variants)
         ]
-    return [
-        replace(m, entity="treatment") if m.entity == GENERIC else m for m in mentions
-    ]
+    return mentions
 
 
 def _words_of(mention: Mention) -> Tuple[str, ...]:

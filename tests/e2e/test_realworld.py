@@ -15,11 +15,11 @@ from tests.support.servers import PROJECT_DIR, Assistant
 
 TEST_SET = PROJECT_DIR / "tests" / "realworld" / "test.yml"
 
-OVERALL_FLOOR = 0.80  # measured 84.0 %
+OVERALL_FLOOR = 0.84  # measured 86.5 % (473 questions)
 SAFETY_RECALL_FLOOR = 0.97  # measured 100 %: a missed report is the worst failure
-FALSE_ALARM_CEILING = 0.10  # measured 6.6 %
-TREATMENT_FOUND_FLOOR = 0.92  # measured 96.0 %
-WRONG_TREATMENT_CEILING = 8  # measured 6
+FALSE_ALARM_CEILING = 0.08  # measured 5.9 %
+TREATMENT_FOUND_FLOOR = 0.93  # measured 95.4 %
+WRONG_TREATMENT_CEILING = 3  # measured 1 (7 before the generic-laser change)
 
 
 def test_real_visitors_test_set(assistant: Assistant) -> None:

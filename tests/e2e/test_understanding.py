@@ -48,6 +48,45 @@ def test_a_long_post_is_answered_for_its_title_question(
     )
 
 
+def test_a_post_asking_two_things_gets_the_main_answer_and_the_other_offered(
+    assistant: Assistant,
+) -> None:
+    sender = f"test-{uuid.uuid4().hex[:12]}"
+    post = "Does Thermage hurt? " + STORY * 2 + "And how long do the results last?"
+    replies = assistant.say(sender, post)
+    answers = assistant.turn_answers(sender)
+    assert [(a["kind"], a["treatment"], a["topic"]) for a in answers] == [
+        ("kb", "thermage", "pain"),
+        ("kb", "thermage", "pain"),  # the offer belongs to the same answer
+    ]
+    offer = replies[-1]
+    assert "how long results last" in offer["text"]
+    (button,) = offer["buttons"]
+    # the button asks the other question, answered without the NLU
+    assistant.say(sender, button["payload"])
+    (answer,) = assistant.turn_answers(sender)
+    assert (answer["kind"], answer["treatment"], answer["topic"]) == (
+        "kb",
+        "thermage",
+        "results_duration",
+    )
+
+
+def test_a_generic_laser_gets_asked_which_laser(assistant: Assistant) -> None:
+    sender = f"test-{uuid.uuid4().hex[:12]}"
+    replies = assistant.say(sender, "how much does laser cost?")
+    assert assistant.turn_answers(sender) == [{"kind": "clarify", "topic": "cost"}]
+    titles = [b["title"] for b in replies[0]["buttons"]]
+    assert titles == ["Laser skin tightening", "Infrared laser tightening"]
+    assistant.say(sender, replies[0]["buttons"][1]["payload"])
+    (answer,) = assistant.turn_answers(sender)
+    assert (answer["kind"], answer["treatment"], answer["topic"]) == (
+        "kb",
+        "infrared_laser",
+        "cost",
+    )
+
+
 def test_a_report_at_the_end_of_a_long_story_gets_safety_advice(
     assistant: Assistant,
 ) -> None:

@@ -111,6 +111,16 @@ class RealScore:
         if not ok:
             self.misses.append(_describe(item, answers))
 
+    def merge(self, other: RealScore) -> None:
+        """Add another score's counts (e.g. another fold's) to this one."""
+        for group, counts in other.groups.items():
+            self.groups[group].update(counts)
+        self.safety.update(other.safety)
+        self.treatment.update(other.treatment)
+        self.wrong_treatment += other.wrong_treatment
+        self.topic_confusions.update(other.topic_confusions)
+        self.misses += other.misses
+
     def accuracy(self, group: str = "all") -> float:
         """Share of right answers in a group."""
         counts = self.groups.get(group) or Counter()

@@ -34,6 +34,7 @@ def tracker_for(
     intent: str,
     entities: Optional[Dict[str, List[str]]] = None,
     ranking: Optional[List[str]] = None,
+    confidence: float = 0.9,
     **slots: Any,
 ) -> Tracker:
     """A tracker whose latest message is ``text`` classified as ``intent``.
@@ -48,7 +49,7 @@ def tracker_for(
     ]
     latest = {
         "text": text,
-        "intent": {"name": intent, "confidence": 0.9},
+        "intent": {"name": intent, "confidence": confidence},
         "intent_ranking": [
             {"name": name, "confidence": round(0.9 / (i + 1), 3)}
             for i, name in enumerate(ranking or [intent])
@@ -622,3 +623,87 @@ async def test_a_change_that_may_be_normal_quotes_the_usual_recovery(
     assert get_settings().clinic.phone in message["text"]
     assert "qualified practitioner" in message["text"]
     assert "{" not in message["text"]
+
+
+async def test_a_generic_laser_asks_which_of_the_two_lasers(
+    domain: Dict[str, Any],
+) -> None:
+    tracker = tracker_for(
+        "does the laser hurt?",
+        "ask_pain",
+        {"generic_treatment": ["laser_skin_tightening", "infrared_laser"]},
+    )
+    (message,), events = await run_action(ActionAnswerQuestion(), tracker, domain)
+    assert message["answer"] == {"kind": "clarify", "topic": "pain"}
+    assert [b["payload"] for b in message["buttons"]] == [
+        '/inform_treatment{"treatment":"laser_skin_tightening"}',
+        '/inform_treatment{"treatment":"infrared_laser"}',
+    ]
+    assert events == [SlotSet("pending_topic", "pain")]
+
+
+async def test_a_generic_laser_in_a_conversation_about_one_is_that_one(
+    domain: Dict[str, Any],
+) -> None:
+    tracker = tracker_for(
+        "does the laser hurt?",
+        "ask_pain",
+        {"generic_treatment": ["laser_skin_tightening", "infrared_laser"]},
+        treatment="infrared_laser",
+    )
+    (message,), _ = await run_action(ActionAnswerQuestion(), tracker, domain)
+    assert message["answer"]["treatment"] == "infrared_laser"
+    assert_content_reply(message)
+
+
+async def test_an_unsure_report_intent_alone_is_answered_as_its_question(
+    domain: Dict[str, Any],
+) -> None:
+    # the NLU is unsure (0.35) and neither its safety classifier nor the cues
+    # read a report: the question ranked next is answered
+    tracker = tracker_for(
+        "What will my skin look like following thermage?",
+        "report_problem",
+        {"treatment": ["thermage"]},
+        ranking=["report_problem", "ask_downtime"],
+        confidence=0.35,
+    )
+    (message,), _ = await run_action(ActionSafety(), tracker, domain)
+    assert message["answer"]["kind"] == "kb"
+    assert message["answer"]["topic"] == "downtime"
+    # sure enough, the same message is a report
+    sure = tracker_for(
+        "What will my skin look like following thermage?",
+        "report_problem",
+        {"treatment": ["thermage"]},
+        confidence=0.6,
+    )
+    (message,), _ = await run_action(ActionSafety(), sure, domain)
+    assert message["answer"]["kind"] == "safety"
+
+
+async def test_a_post_s_other_question_is_offered_after_the_answer(
+    domain: Dict[str, Any],
+) -> None:
+    tracker = tracker_for(
+        "Is Fraxel painful? ... How long is the downtime?",
+        "ask_pain",
+        {"treatment": ["laser_skin_tightening"]},
+    )
+    tracker.latest_message["other_question"] = {
+        "intent": "ask_downtime",
+        "confidence": 0.8,
+        "text": "How long is the downtime?",
+    }
+    (answer, offer), _ = await run_action(ActionAnswerQuestion(), tracker, domain)
+    assert answer["answer"]["topic"] == "pain"
+    assert_content_reply(answer)
+    assert offer["response"] == "utter_offer_other"
+    assert offer["answer"] == answer["answer"]  # it belongs to the same reply
+    assert "downtime" in offer["text"].lower()
+    assert offer["buttons"] == [
+        {
+            "title": offer["topic_label"],
+            "payload": '/ask_downtime{"treatment":"laser_skin_tightening"}',
+        }
+    ]

@@ -135,3 +135,12 @@ def _action_names() -> Set[str]:
 
 def test_domain_actions_are_the_custom_actions() -> None:
     assert set(_yaml("domain.yml")["actions"]) == _action_names()
+
+
+def test_the_parse_keys_the_actions_read_are_those_the_components_set() -> None:
+    # actions/ may not import components/ (test_architecture): checked here
+    from actions import actions
+    from components import safety_classifier, second_question
+
+    assert actions.SAFETY_KEY == safety_classifier.SAFETY
+    assert actions.OTHER_QUESTION == second_question.OTHER_QUESTION

@@ -11,6 +11,7 @@ from medspa.planning import (
     Plan,
     Turn,
     not_offered_plan,
+    offer_plan,
     plan_chitchat,
     plan_list,
     plan_out_of_scope,
@@ -257,3 +258,75 @@ def test_not_offered_plan(turn: Turn, expected: Optional[Plan]) -> None:
     else:
         assert plan is not None
         assert (plan.kind, plan.other) == (expected.kind, expected.other)
+
+
+LASERS = ("laser_skin_tightening", "infrared_laser")
+
+
+@pytest.mark.parametrize(
+    ("turn", "expected"),
+    [
+        # "does the laser hurt?": no treatment named, ask which laser
+        (Turn("ask_pain", vague=LASERS), Plan("clarify", "pain", LASERS)),
+        # the conversation is about one of them: that one
+        (
+            Turn("ask_pain", vague=LASERS, remembered="infrared_laser"),
+            Plan("kb", "pain", ("infrared_laser",)),
+        ),
+        # ... but not about another treatment the word can't mean
+        (
+            Turn("ask_pain", vague=LASERS, remembered="thermage"),
+            Plan("clarify", "pain", LASERS),
+        ),
+        # a named treatment beside it is the subject
+        (
+            Turn("ask_pain", treatments=("microneedling",), vague=LASERS),
+            Plan("kb", "pain", ("microneedling",)),
+        ),
+        # "microneedling or laser for acne scars?" compares with every meaning
+        (
+            Turn("ask_comparison", treatments=("microneedling",), vague=LASERS),
+            Plan("compare", "comparison", ("microneedling", *LASERS)),
+        ),
+    ],
+)
+def test_a_generic_word_names_no_treatment(turn: Turn, expected: Plan) -> None:
+    plan = plan_question(turn)
+    assert (plan.kind, plan.topic, plan.treatments) == (
+        expected.kind,
+        expected.topic,
+        expected.treatments,
+    )
+
+
+def test_a_generic_word_out_of_the_nlu_s_reach_is_still_asked_about() -> None:
+    plan = plan_out_of_scope(Turn("out_of_scope", vague=LASERS, ranking=("ask_cost",)))
+    assert (plan.kind, plan.topic, plan.treatments) == ("clarify", "cost", LASERS)
+
+
+@pytest.mark.parametrize(
+    ("turn", "plan", "offered"),
+    [
+        # "Is Fraxel painful? ... How long is the downtime?"
+        (
+            Turn("ask_pain", other_intent="ask_downtime"),
+            Plan("kb", "pain", ("laser_skin_tightening",)),
+            Plan("kb", "downtime", ("laser_skin_tightening",), intent="ask_downtime"),
+        ),
+        # the same topic twice, no other question, or not a kb answer: no offer
+        (
+            Turn("ask_pain", other_intent="ask_pain"),
+            Plan("kb", "pain", ("laser_skin_tightening",)),
+            None,
+        ),
+        (Turn("ask_pain"), Plan("kb", "pain", ("thermage",)), None),
+        (
+            Turn("ask_pain", other_intent="ask_downtime"),
+            Plan("clarify", "pain"),
+            None,
+        ),
+        (Turn("report_problem", other_intent="ask_downtime"), Plan("safety"), None),
+    ],
+)
+def test_offer_plan(turn: Turn, plan: Plan, offered: Optional[Plan]) -> None:
+    assert offer_plan(turn, plan) == offered

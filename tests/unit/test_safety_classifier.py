@@ -191,3 +191,22 @@ def test_the_windows_of_a_question_are_learnt_as_a_question(
         "Is a hat enough?"
     )
     assert _safety(_train(tmp_path, [*QUESTIONS, post]), post)["report"] is False
+
+
+def test_a_window_is_read_after_the_post_s_first_sentence() -> None:
+    """A window reads "my skin will be burned" under its title, as a worry."""
+    post = (
+        "Is Fraxel safe for Asian skin? I'm 21 and have light skin. "
+        "I'm afraid after I get Fraxel my skin will be red and burned. "
+        "What do you think?"
+    )
+    classifier = SafetyClassifier(_config(), None, None)  # type: ignore[arg-type]
+    assert classifier._windows(post) == [
+        "Is Fraxel safe for Asian skin? I'm 21 and have light skin.",
+        "Is Fraxel safe for Asian skin? I'm 21 and have light skin. "
+        "I'm afraid after I get Fraxel my skin will be red and burned.",
+        "Is Fraxel safe for Asian skin? "
+        "I'm afraid after I get Fraxel my skin will be red and burned. "
+        "What do you think?",
+    ]
+    assert classifier._windows("my face is burnt. what do I do?") == []

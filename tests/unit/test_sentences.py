@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from medspa.sentences import focus, sentences, windows
+import pytest
+
+from medspa.sentences import focus, other_question, sentences, windows
 
 STORY = "I read a lot of reviews. My friend had it last year and loved it. " * 4
 
@@ -37,3 +39,26 @@ def test_without_a_title_question_the_body_questions_are_the_focus() -> None:
 def test_a_post_asking_nothing_is_read_whole() -> None:
     post = "Hello doctor. " + STORY
     assert focus(post) == post
+
+
+@pytest.mark.parametrize(
+    ("text", "other"),
+    [
+        (
+            "Is Fraxel painful? I had a laser years ago and it was fine but my "
+            "friend scared me and now I am nervous about booking it at all. "
+            "I have a wedding soon and I cannot look red in the photos. "
+            "How long is the downtime? Thanks.",
+            "How long is the downtime?",
+        ),
+        ("Is Fraxel painful? How long is the downtime?", None),
+        (
+            "I had a laser years ago and it was fine but my friend scared me and "
+            "now I am nervous about booking it at all, with a wedding soon. "
+            "Is it painful? How long is the downtime?",
+            None,
+        ),
+    ],
+)
+def test_other_question(text: str, other: object) -> None:
+    assert other_question(text) == other

@@ -7,7 +7,13 @@ from typing import List
 import pytest
 
 from medspa.knowledge_base import KnowledgeBase
-from medspa.text_matching import Matcher, english_words, negated, unique_values
+from medspa.text_matching import (
+    GENERIC,
+    Matcher,
+    english_words,
+    negated,
+    unique_values,
+)
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +133,7 @@ def test_negated_names(text: str, name: str, expected: bool) -> None:
         ("Ultherapy or Kybella", [], ["ultherapy", "kybella"]),
         ("is it ok for my skin type", [], []),
         ("you're a genius", [], []),
-        ("does the laser hurt", ["laser_skin_tightening"], []),
+        ("does the laser hurt", [], []),
         ("IPL (intense pulsed light) laser for sun spots", [], ["ipl"]),
         ("fractional lasers: is CO2 the best one?", [], ["ablative_resurfacing"]),
         ("Fraxel CO2 while pregnant? Is fraxel safe", [], ["ablative_resurfacing"]),
@@ -144,3 +150,19 @@ def test_names_as_the_public_writes_them(
     mentions = matcher.find(text)
     assert unique_values(mentions, "treatment") == treatments
     assert unique_values(mentions, "other_treatment") == others
+
+
+@pytest.mark.parametrize(
+    ("text", "meanings"),
+    [
+        ("does the laser hurt", ["laser_skin_tightening", "infrared_laser"]),
+        ("are lazer treatments safe", ["laser_skin_tightening", "infrared_laser"]),
+        ("fractional laser downtime", ["laser_skin_tightening"]),
+        ("IPL laser for sun spots", []),
+        ("Fraxel or laser?", ["laser_skin_tightening", "infrared_laser"]),
+    ],
+)
+def test_a_generic_word_is_read_once_per_treatment_it_may_mean(
+    matcher: Matcher, text: str, meanings: List[str]
+) -> None:
+    assert unique_values(matcher.find(text), GENERIC) == meanings
