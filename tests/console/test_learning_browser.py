@@ -21,6 +21,8 @@ from tests.support.servers import Assistant, running_assistant
 
 UNSURE = "is the zappy pen thing gonna make me look like a tomato"
 ARTICLE = "000_759101bf7af3e74c.txt"  # Thermage's
+# what the inbox says of each reply kind that asks for a review
+REASONS = {"out_of_scope": "answered out of scope", "clarify": "asked which treatment"}
 PRICE = "A Thermage session at our clinic costs from 1,800 euros for the face."
 
 
@@ -69,7 +71,8 @@ def write_clinic_answer(page: Page, answer: str) -> None:
 def test_review_a_message_and_export_it(loop: tuple, context: BrowserContext) -> None:
     assistant, console = loop
     (answer,), _ = answers(assistant, UNSURE)
-    assert answer["kind"] == "out_of_scope"  # the assistant didn't get it
+    # the assistant didn't get it: no treatment it knows, no question it is sure of
+    assert answer["kind"] in REASONS
     page = console.sign_in(context, "staff")
     page.click("text=Review inbox")
 
@@ -77,7 +80,7 @@ def test_review_a_message_and_export_it(loop: tuple, context: BrowserContext) ->
         has=page.locator(f"input[value='{UNSURE}']")
     )
     # the reason shown depends on the model's confidence: fell back, or unsure
-    assert "answered out of scope" in item.inner_text()
+    assert REASONS[answer["kind"]] in item.inner_text()
     item.locator("select[name=reading]").select_option("ask_downtime")
     item.locator("select[name=treatment]").select_option("microneedling")
     screenshot(page, "console-inbox.png")
