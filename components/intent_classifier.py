@@ -22,10 +22,8 @@ from typing import Any, Dict, List, Tuple, Type
 
 import numpy as np
 import scipy.sparse
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.featurizers.featurizer import Featurizer
 from rasa.shared.nlu.constants import (
@@ -164,26 +162,16 @@ class LinearIntentClassifier(ArrayModelComponent, IntentClassifier):
         )
 
     @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> LinearIntentClassifier:
-        """Load a trained classifier (untrained if nothing was stored)."""
-        stored = cls.stored(model_storage, resource)
-        if stored is None:
-            return cls(config, model_storage, resource)
-        arrays, meta = stored
-        model = {
+    def model_from(
+        cls, arrays: Dict[str, np.ndarray], meta: Dict[str, Any]
+    ) -> Dict[str, Any]:
+        """The weights and the feature blocks' idf vectors, as stored."""
+        return {
             "classes": meta["classes"],
             "coef": arrays["coef"],
             "intercept": arrays["intercept"],
             "idf": [arrays[f"idf_{i}"] for i in range(meta["blocks"])],
         }
-        return cls(config, model_storage, resource, model)
 
     # -- prediction ---------------------------------------------------------------
 

@@ -27,20 +27,19 @@ score is the highest of the whole and its windows), which the actions read
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 import scipy.sparse
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from components.sentence_encoder import shared_encoder
+from components.sentence_featurizer import sentence_embedding
 from components.stored_arrays import ArrayModelComponent
 from medspa.contract import Intent
 from medspa.cues import default_cues
@@ -67,18 +66,6 @@ def _hashers() -> List[HashingVectorizer]:
 
 
 _HASHERS = _hashers()
-
-
-def _dense_sentence_feature(message: Message) -> Optional[np.ndarray]:
-    """The sentence embedding a featurizer already added to the message."""
-    for feature in message.features:
-        if (
-            feature.attribute == TEXT
-            and feature.type == FEATURE_TYPE_SENTENCE
-            and not feature.is_sparse()
-        ):
-            return np.asarray(feature.features, dtype=np.float64).reshape(-1)
-    return None
 
 
 @DefaultV1Recipe.register(
@@ -172,30 +159,21 @@ class SafetyClassifier(ArrayModelComponent):
             self.store(self.model, {"cue_kinds": _CUE_KINDS})
 
     @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> SafetyClassifier:
-        """Load a trained classifier (untrained if nothing was stored).
+    def model_from(
+        cls, arrays: Dict[str, np.ndarray], meta: Dict[str, Any]
+    ) -> Dict[str, Any]:
+        """The stored weights, if trained on today's cue kinds.
 
         Raises:
             ValueError: the model was trained with other kinds of cue.
 
         """
-        stored = cls.stored(model_storage, resource)
-        if stored is None:
-            return cls(config, model_storage, resource)
-        arrays, meta = stored
         if meta.get("cue_kinds") != _CUE_KINDS:
             raise ValueError(
                 f"{cls.__name__}: the model was trained on other cue kinds "
                 f"({meta.get('cue_kinds')}); retrain it (make train)"
             )
-        return cls(config, model_storage, resource, arrays)
+        return dict(arrays)
 
     # -- prediction ---------------------------------------------------------------
 
@@ -203,10 +181,10 @@ class SafetyClassifier(ArrayModelComponent):
     def _embed(text: str) -> np.ndarray:
         return shared_encoder().encode(text).sentence.astype(np.float64)
 
-    def _embedding(self, message: Message) -> np.ndarray:
+    @staticmethod
+    def _embedding(message: Message) -> np.ndarray:
         """The featurizer's sentence embedding of the message, else the encoder's."""
-        found = _dense_sentence_feature(message)
-        return found if found is not None else self._embed(message.get(TEXT))
+        return sentence_embedding(message)
 
     def scores(self, texts: Sequence[str], embeddings: Sequence[np.ndarray]) -> Any:
         """The probability that each text reports a problem."""

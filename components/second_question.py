@@ -21,16 +21,14 @@ import logging
 from typing import Any, Dict, List, Optional
 
 import numpy as np
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.safety_classifier import _dense_sentence_feature
 from components.sentence_encoder import shared_encoder
+from components.sentence_featurizer import sentence_embedding
 from components.stored_arrays import ArrayModelComponent
 from medspa.contract import TOPIC_INTENTS
 from medspa.sentences import FOCUS_MIN_CHARS, other_question
@@ -91,28 +89,9 @@ class SecondQuestion(ArrayModelComponent):
         )
         return self._resource
 
-    @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> SecondQuestion:
-        """Load a trained component (untrained if nothing was stored)."""
-        stored = cls.stored(model_storage, resource)
-        if stored is None:
-            return cls(config, model_storage, resource)
-        arrays, meta = stored
-        return cls(config, model_storage, resource, {**arrays, **meta})
-
     @staticmethod
     def _embedding(message: Message) -> np.ndarray:
-        found = _dense_sentence_feature(message)
-        if found is not None:
-            return found
-        return shared_encoder().encode(message.get(TEXT)).sentence.astype(np.float64)
+        return sentence_embedding(message)
 
     def classify(self, text: str) -> Optional[Dict[str, Any]]:
         """The topic intent of ``text`` with its confidence, if sure enough."""

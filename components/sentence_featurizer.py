@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Type
 
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -20,7 +21,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -103,3 +104,20 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         """Add the features to every training example."""
         self.process(training_data.training_examples)
         return training_data
+
+
+def sentence_embedding(message: Message) -> np.ndarray:
+    """The message's sentence embedding: the featurizer's, else encoded now.
+
+    For the classifiers after the featurizer (safety, second question), so a
+    message is encoded once.
+    """
+    for feature in message.features:
+        if (
+            feature.attribute == TEXT
+            and feature.type == FEATURE_TYPE_SENTENCE
+            and not feature.is_sparse()
+        ):
+            return np.asarray(feature.features, dtype=np.float64).reshape(-1)
+    text = message.get(TEXT) or ""
+    return shared_encoder().encode(text).sentence.astype(np.float64)

@@ -58,6 +58,28 @@ class ArrayModelComponent(GraphComponent):
         """An untrained component."""
         return cls(config, model_storage, resource)
 
+    @classmethod
+    def load(
+        cls: Type[T],
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> T:
+        """A trained component, or an untrained one if nothing was stored."""
+        stored = cls.stored(model_storage, resource)
+        if stored is None:
+            return cls(config, model_storage, resource)
+        return cls(config, model_storage, resource, cls.model_from(*stored))
+
+    @classmethod
+    def model_from(
+        cls, arrays: Dict[str, np.ndarray], meta: Dict[str, Any]
+    ) -> Dict[str, Any]:
+        """The model from its stored arrays and metadata (checked by subclasses)."""
+        return {**arrays, **meta}
+
     def store(self, arrays: Dict[str, np.ndarray], meta: Dict[str, Any]) -> None:
         """Write the arrays (npz) and the metadata (JSON) to the model storage."""
         with self._model_storage.write_to(self._resource) as directory:
