@@ -77,7 +77,7 @@ def examples(data: Path = DATA) -> List[Message]:
     """The project's NLU examples (``data/nlu.yml`` and ``data/nlu/*.yml``)."""
     files = [data / "nlu.yml", *sorted((data / "nlu").glob("*.yml"))]
     return [
-        Message(data={"text": e.get("text"), "intent": e.get("intent")})
+        Message(data={k: e.get(k) for k in ("text", "intent", "metadata") if e.get(k)})
         for path in files
         for e in load_data(str(path)).intent_examples
         if e.get("text") and e.get("intent")

@@ -36,6 +36,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from components.example_weights import example_weights
 from components.stored_arrays import ArrayModelComponent
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class LinearIntentClassifier(ArrayModelComponent, IntentClassifier):
             "max_iter": 5000,
             "ranking_length": 10,
             "random_seed": 2024,
+            "real_weight": 1.0,
         }
 
     # -- features ---------------------------------------------------------------
@@ -138,7 +140,11 @@ class LinearIntentClassifier(ArrayModelComponent, IntentClassifier):
             C=self.config["C"],
             max_iter=self.config["max_iter"],
             random_state=self.config["random_seed"],
-        ).fit(features, labels)
+        ).fit(
+            features,
+            labels,
+            sample_weight=example_weights(examples, self.config["real_weight"]),
+        )
         self.model = {
             "classes": [str(c) for c in regression.classes_],
             "coef": regression.coef_.astype(np.float64),

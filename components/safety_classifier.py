@@ -38,6 +38,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import HashingVectorizer
 
+from components.example_weights import example_weights
 from components.sentence_encoder import shared_encoder
 from components.sentence_featurizer import sentence_embedding
 from components.stored_arrays import ArrayModelComponent
@@ -88,6 +89,7 @@ class SafetyClassifier(ArrayModelComponent):
             "max_windows": 16,
             "max_iter": 5000,
             "random_seed": 2024,
+            "real_weight": 1.0,
         }
 
     ARRAYS = "safety.npz"
@@ -134,18 +136,24 @@ class SafetyClassifier(ArrayModelComponent):
         # of a question are taught as questions: a story of past treatments
         # around a question does not read as a report. (A report's windows are
         # not all reports: its story is left out.)
-        questions = [t for t, report in zip(texts, labels, strict=True) if not report]
-        for text in questions:
+        weights = list(example_weights(examples, self.config["real_weight"]))
+        questions = [
+            (t, w)
+            for t, w, report in zip(texts, weights, labels, strict=True)
+            if not report
+        ]
+        for text, weight in questions:
             parts = self._windows(text)
             texts += parts
             embeddings += [self._embed(p) for p in parts]
             labels += [False] * len(parts)
+            weights += [weight] * len(parts)
         regression = LogisticRegression(
             C=self.config["C"],
             class_weight="balanced",
             max_iter=self.config["max_iter"],
             random_state=self.config["random_seed"],
-        ).fit(self._features(texts, embeddings), labels)
+        ).fit(self._features(texts, embeddings), labels, sample_weight=weights)
         self.model = {
             "coef": regression.coef_[0].astype(np.float64),
             "intercept": regression.intercept_.astype(np.float64),

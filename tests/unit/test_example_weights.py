@@ -1,0 +1,43 @@
+"""Real visitors' questions in the training data are marked, and weigh more."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa.shared.nlu.training_data.loading import load_data
+from rasa.shared.nlu.training_data.message import Message
+
+from components.example_weights import REAL, example_weights, origin
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+REAL_QUESTIONS = PROJECT_DIR / "data" / "nlu" / "real_questions.yml"
+
+
+def test_every_block_of_real_questions_is_marked_real() -> None:
+    blocks = yaml.safe_load(REAL_QUESTIONS.read_text())["nlu"]
+    assert blocks
+    assert [b["intent"] for b in blocks if b.get("metadata") != {"origin": REAL}] == []
+
+
+def test_rasa_reads_the_mark_on_each_example() -> None:
+    examples = load_data(str(REAL_QUESTIONS)).intent_examples
+    assert examples and {origin(e) for e in examples} == {REAL}
+
+
+def test_examples_written_for_the_project_are_not_marked() -> None:
+    examples = load_data(str(PROJECT_DIR / "data" / "nlu.yml")).intent_examples
+    assert examples and {origin(e) for e in examples} == {""}
+
+
+@pytest.mark.parametrize("real_weight", [1.0, 3.0])
+def test_weights_follow_the_origin(real_weight: float) -> None:
+    real = Message.build("is fraxel painful?", "ask_pain", None, {"origin": REAL})
+    written = Message.build("does it hurt", "ask_pain")
+    odd = Message(data={"text": "x", "metadata": {"intent": "not a mapping"}})
+    assert list(example_weights([real, written, odd], real_weight)) == [
+        real_weight,
+        1.0,
+        1.0,
+    ]
