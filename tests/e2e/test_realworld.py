@@ -15,11 +15,11 @@ from tests.support.servers import PROJECT_DIR, Assistant
 
 TEST_SET = PROJECT_DIR / "tests" / "realworld" / "test.yml"
 
-OVERALL_FLOOR = 0.84  # measured 86.5 % (473 questions)
-SAFETY_RECALL_FLOOR = 0.97  # measured 100 %: a missed report is the worst failure
-FALSE_ALARM_CEILING = 0.08  # measured 5.9 %
-TREATMENT_FOUND_FLOOR = 0.93  # measured 95.4 %
-WRONG_TREATMENT_CEILING = 3  # measured 1 (7 before the generic-laser change)
+OVERALL_FLOOR = 0.84  # measured 85.4 % (522 questions)
+SAFETY_RECALL_FLOOR = 0.97  # measured 99.0 %: a missed report is the worst failure
+FALSE_ALARM_CEILING = 0.08  # measured 6.2 %
+TREATMENT_FOUND_FLOOR = 0.93  # measured 95.1 %
+WRONG_TREATMENT_CEILING = 3  # measured 3 (2 at 66a13cd on the same 522)
 
 
 def test_real_visitors_test_set(assistant: Assistant) -> None:
