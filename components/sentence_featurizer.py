@@ -25,7 +25,11 @@ from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.sentence_encoder import SentenceEncoder, shared_encoder
+from components.sentence_encoder import (
+    DEFAULT_RUNTIME,
+    SentenceEncoder,
+    shared_encoder,
+)
 
 
 @DefaultV1Recipe.register(
@@ -44,12 +48,14 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         """The model folder and the runtime of the encoder.
 
         ``model_dir``: the model folder (default: the installed package's);
-        ``runtime``: ``onnxruntime`` (default, fast) or ``numpy`` (the reference).
+        ``runtime``: one of ``sentence_encoder.RUNTIMES``; the safety classifier and
+        the second question encode windows with ``DEFAULT_RUNTIME``, so a model
+        should keep the default (other runtimes are for comparisons).
         """
         return {
             **DenseFeaturizer.get_default_config(),
             "model_dir": None,
-            "runtime": "onnxruntime",
+            "runtime": DEFAULT_RUNTIME,
         }
 
     def __init__(
@@ -63,7 +69,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         model_dir = config.get("model_dir")
         self.encoder = encoder or shared_encoder(
             Path(model_dir) if model_dir else None,
-            config.get("runtime", "onnxruntime"),
+            config.get("runtime") or DEFAULT_RUNTIME,
         )
 
     @classmethod
