@@ -27,6 +27,10 @@ from medspa.sentences import FOCUS_MIN_CHARS, focus
 FULL_TEXT = "full_text"
 """Where the visitor's whole text waits while the focus is read."""
 
+FOCUS_READ = "focus_read"
+"""Set (True) on a message whose featurizers read only its focus: a component
+after :class:`FullText` that needs the whole text's embedding encodes it."""
+
 
 class _TextStage(GraphComponent):
     """A pipeline stage that rewrites each message's text (nothing to train)."""
@@ -95,4 +99,5 @@ class FullText(_TextStage):
         whole = message.get(FULL_TEXT)
         if isinstance(whole, str):
             message.set(TEXT, whole)
+            message.set(FOCUS_READ, True)
             message.data.pop(FULL_TEXT, None)

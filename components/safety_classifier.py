@@ -39,6 +39,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from components.example_weights import example_weights
+from components.question_focus import FOCUS_READ
 from components.sentence_encoder import shared_encoder
 from components.sentence_featurizer import sentence_embedding
 from components.stored_arrays import ArrayModelComponent
@@ -189,9 +190,15 @@ class SafetyClassifier(ArrayModelComponent):
     def _embed(text: str) -> np.ndarray:
         return shared_encoder().encode(text).sentence.astype(np.float64)
 
-    @staticmethod
-    def _embedding(message: Message) -> np.ndarray:
-        """The featurizer's sentence embedding of the message, else the encoder's."""
+    def _embedding(self, message: Message) -> np.ndarray:
+        """The sentence embedding of the message's whole text.
+
+        The featurizer's, when it read the whole text; a long post's
+        featurizer read only its focus (``QuestionFocus``), so its whole text
+        is encoded here: a report told in the story is in the whole.
+        """
+        if message.get(FOCUS_READ):
+            return self._embed(message.get(TEXT) or "")
         return sentence_embedding(message)
 
     def scores(self, texts: Sequence[str], embeddings: Sequence[np.ndarray]) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.question_focus import FULL_TEXT, FullText, QuestionFocus
+from components.question_focus import FOCUS_READ, FULL_TEXT, FullText, QuestionFocus
 
 POST = "Does Titan hurt? " + "My sister had it done and told me all about it. " * 6
 
@@ -17,7 +17,9 @@ def test_the_focus_is_read_and_the_whole_text_comes_back() -> None:
     FullText({}).process([message])
     assert message.get("text") == POST
     assert message.get(FULL_TEXT) is None
+    assert message.get(FOCUS_READ) is True  # later readers know the focus was read
     assert message.as_dict(only_output_properties=True)["text"] == POST
+    assert FOCUS_READ not in message.as_dict(only_output_properties=True)
 
 
 def test_short_messages_and_button_payloads_are_left_alone() -> None:
@@ -31,6 +33,7 @@ def test_short_messages_and_button_payloads_are_left_alone() -> None:
     QuestionFocus({}).process(messages)
     FullText({}).process(messages)
     assert [m.get("text") for m in messages] == before
+    assert not any(m.get(FOCUS_READ) for m in messages)
 
 
 def test_training_examples_are_read_the_same_way() -> None:

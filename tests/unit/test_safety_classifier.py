@@ -16,7 +16,9 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from components.question_focus import FullText, QuestionFocus
 from components.safety_classifier import SAFETY, SafetyClassifier
+from components.sentence_encoder import shared_encoder
 from tests.unit.test_intent_classifier import Pipeline
 
 REPORTS = [
@@ -210,3 +212,31 @@ def test_a_window_is_read_after_the_post_s_first_sentence() -> None:
         "What do you think?",
     ]
     assert classifier._windows("my face is burnt. what do I do?") == []
+
+
+def test_a_post_read_for_its_focus_is_embedded_whole(trained: Trained) -> None:
+    """The featurizers read a long post's title; the report is in its story."""
+    pipeline, storage = trained
+    post = (
+        "Is this normal? " + STORY + "Three days after my thermage my cheek "
+        "blistered and the swelling is getting worse."
+    )
+    read = Message(data={"text": post})
+    QuestionFocus({}).process([read])  # as in the pipeline: the title is read
+    assert read.get("text") == "Is this normal?"
+    (message,) = pipeline.messages([read.get("text")])
+    message.set("full_text", post)
+    FullText({}).process([message])  # then the whole text comes back
+    classifier = _load(storage)
+    whole = shared_encoder().encode(post).sentence
+    focus_only = shared_encoder().encode("Is this normal?").sentence
+    embedded = classifier._embedding(message)
+    np.testing.assert_allclose(embedded, whole, atol=1e-6)
+    assert not np.allclose(embedded, focus_only, atol=1e-3)
+    # a short message keeps the featurizer's embedding (no second encoding)
+    (short,) = pipeline.messages(["does it hurt?"])
+    np.testing.assert_allclose(
+        classifier._embedding(short),
+        shared_encoder().encode("does it hurt?").sentence,
+        atol=1e-6,
+    )
