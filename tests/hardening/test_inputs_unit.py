@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import socket
 import sqlite3
 import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,7 @@ from channels.guard import RateWindow, is_public
 from medspa import settings, visitor_input
 from medspa.visitor_input import InvalidInput
 from scripts.report import report
+from tests.support.servers import http_request
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -191,3 +195,40 @@ def test_secrets_are_generated_into_owner_only_files(tmp_path: Path) -> None:
     file.write_text(token + "\n")
     assert settings.secret("RASA_AUTH_TOKEN", file, environ={}) == token
     assert file.read_text() == token
+
+
+def test_the_test_client_reads_a_refusal_sent_before_the_body_was_read() -> None:
+    """A server that answers 413 on the announced length and closes at once.
+
+    The REST tests send bodies of megabytes; Sanic refuses them by their
+    Content-Length without reading them, so a client that kept writing would
+    see "connection reset" instead of the 413 (a flaky failure under load).
+    """
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def refuse() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            received = b""
+            while b"\r\n\r\n" not in received:
+                received += connection.recv(4096)
+            connection.sendall(
+                b"HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\n"
+                b'Content-Length: 17\r\nConnection: close\r\n\r\n{"error": "size"}'
+            )
+            connection.shutdown(socket.SHUT_WR)
+            connection.settimeout(1.0)
+            with contextlib.suppress(OSError):  # read a little, then close unread
+                connection.recv(65536)
+
+    server = threading.Thread(target=refuse)
+    server.start()
+    port = listener.getsockname()[1]
+    try:
+        status, answer = http_request(f"http://127.0.0.1:{port}/x", b"x" * 8_000_000)
+    finally:
+        server.join(timeout=10)
+        listener.close()
+    assert (status, answer) == (413, {"error": "size"})

@@ -9,14 +9,17 @@ answer and stops them afterwards, showing their logs if they fail to start.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
 import secrets
+import select
 import signal
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,19 +63,62 @@ def http_request(
     headers: Optional[Mapping[str, str]] = None,
 ) -> Tuple[int, Any]:
     """Send raw bytes; the status and answer, decoded if JSON (4xx/5xx too)."""
-    request = urllib.request.Request(url, data=body, method=method)
-    request.add_header("Content-Type", "application/json")
-    for key, value in (headers or {}).items():
-        request.add_header(key, value)
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
+    if body is not None and len(body) > _LARGE_BODY:
+        status, raw = _send_large(url, body, method, headers or {})
+    else:
+        request = urllib.request.Request(url, data=body, method=method)
+        request.add_header("Content-Type", "application/json")
+        for key, value in (headers or {}).items():
+            request.add_header(key, value)
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, raw = error.code, error.read()
     try:
         return status, json.loads(raw)
     except ValueError:
         return status, raw
+
+
+_LARGE_BODY = 256 * 1024
+
+
+def _send_large(
+    url: str, body: bytes, method: str, headers: Mapping[str, str]
+) -> Tuple[int, bytes]:
+    """Send a large body in chunks, stopping as soon as the server has answered.
+
+    A server may refuse a body by its announced length (413) and close the
+    connection without reading it, as HTTP allows: a client that keeps writing
+    then gets "connection reset" instead of the answer. This one looks for
+    the answer before each chunk, as browsers and proxies do.
+    """
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.netloc, timeout=120)
+    try:
+        connection.putrequest(
+            method, parts.path + (f"?{parts.query}" if parts.query else "")
+        )
+        connection.putheader("Content-Type", "application/json")
+        connection.putheader("Content-Length", str(len(body)))
+        for key, value in headers.items():
+            connection.putheader(key, value)
+        connection.endheaders()
+        sock = connection.sock
+        wait = 0.2  # the refusal of a length comes right after the headers
+        for start in range(0, len(body), 64 * 1024):
+            if select.select([sock], [], [], wait)[0]:
+                break  # answered before the whole body was sent
+            wait = 0.0
+            try:
+                sock.sendall(body[start : start + 64 * 1024])
+            except (BrokenPipeError, ConnectionResetError):
+                break
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
 
 
 @dataclass
