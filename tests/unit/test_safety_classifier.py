@@ -16,7 +16,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.question_focus import FullText, QuestionFocus
+from components.question_focus import FOCUS_READ, FullText, QuestionFocus
 from components.safety_classifier import SAFETY, SafetyClassifier
 from components.sentence_encoder import shared_encoder
 from tests.unit.test_intent_classifier import Pipeline
@@ -240,3 +240,21 @@ def test_a_post_read_for_its_focus_is_embedded_whole(trained: Trained) -> None:
         shared_encoder().encode("does it hurt?").sentence,
         atol=1e-6,
     )
+
+
+def test_a_long_post_s_encodings_side_by_side_are_the_sequential_ones(
+    trained: Trained,
+) -> None:
+    """The whole text and its windows, encoded on two threads, in their order."""
+    pipeline, storage = trained
+    post = STORY + "Two days after my thermage my cheek blistered. It hurts. Help?"
+    classifier = _load(storage)
+    (message,) = pipeline.messages([post])
+    message.set(FOCUS_READ, True)
+    parts = classifier._windows(post)
+    assert len(parts) >= 2
+    together = classifier._embeddings(message, parts)
+    one_by_one = [shared_encoder().encode(t).sentence for t in [post, *parts]]
+    assert len(together) == len(one_by_one)
+    for got, expected in zip(together, one_by_one, strict=True):
+        np.testing.assert_array_equal(got, expected.astype(np.float64))
