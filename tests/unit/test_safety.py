@@ -17,6 +17,16 @@ from medspa.safety import Severity, assess
             Severity.PROBLEM,
         ),
         ("my face is blistering after the laser yesterday", Severity.PROBLEM),
+        # complications named as doctors name them, and a face disfigured
+        (
+            "I have post-inflammatory hyper pigmentation under my eye since the laser",
+            Severity.PROBLEM,
+        ),
+        ("got PIH after my microneedling last week", Severity.PROBLEM),
+        ("it has disfigured my face since I had IPL", Severity.PROBLEM),
+        ("I had thermage yesterday and it was terribly painful", Severity.PROBLEM),
+        ("can fraxel cause post inflammatory hyperpigmentation?", None),
+        ("is PIH common after microneedling?", None),
         ("had thermage last week, I've got a burn on my jaw", Severity.PROBLEM),
         ("since my meso session my scalp is really swollen", Severity.PROBLEM),
         (
