@@ -15,10 +15,10 @@ from tests.support.servers import PROJECT_DIR, Assistant
 
 TEST_SET = PROJECT_DIR / "tests" / "realworld" / "test.yml"
 
-OVERALL_FLOOR = 0.83  # measured 84.9 % (654 questions; 83.2 % at 9177e4f)
+OVERALL_FLOOR = 0.83  # measured 84.7 % (654 questions; 83.2 % at 9177e4f)
 SAFETY_RECALL_FLOOR = 0.97  # measured 99.1 %: a missed report is the worst failure
-FALSE_ALARM_CEILING = 0.07  # measured 5.5 % (5.7 % at 9177e4f)
-TREATMENT_FOUND_FLOOR = 0.93  # measured 95.8 % (the same at 9177e4f)
+FALSE_ALARM_CEILING = 0.07  # measured 5.7 % (the same at 9177e4f)
+TREATMENT_FOUND_FLOOR = 0.93  # measured 95.4 % (95.8 % at 9177e4f)
 WRONG_TREATMENT_CEILING = 3  # measured 3 (3 at 9177e4f on the same 654)
 
 
