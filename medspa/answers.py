@@ -271,11 +271,17 @@ class Composer:
 
         For a change after a named treatment that may be part of the usual
         recovery (the plan's topic), the advice quotes what the treatment's
-        article says about it, and still says when to call.
+        article says about it, and still says when to call. After a treatment
+        the clinic does not give (the plan's ``other``), it sends the visitor
+        to the practitioner who treated them, and to the clinic.
         """
         variables = clinic_variables(self.clinic)
         response = safety_response(plan.severity)
-        if (
+        elsewhere = self.kb.not_offered.get(plan.other or "")
+        if plan.severity is not Severity.EMERGENCY and elsewhere is not None:
+            response = "utter_safety_elsewhere"
+            variables["other_name"] = elsewhere.name
+        elif (
             plan.severity is not Severity.EMERGENCY
             and plan.topic
             and plan.treatment

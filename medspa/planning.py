@@ -127,7 +127,17 @@ def safety_plan(turn: Turn, reported_by_nlu: bool = False) -> Optional[Plan]:
     # the advice may quote the article on the usual recovery (topic downtime)
     topic = "downtime" if by_cues is None else None
     treatment = turn.treatments[:1] or ((turn.remembered,) if turn.remembered else ())
-    return Plan(Kind.SAFETY, topic, treatment, severity=severity, intent=turn.intent)
+    # a problem after a treatment the clinic does not give ("droop after my
+    # Botox"): the advice sends the visitor to whoever treated them first
+    other = turn.others[0] if turn.others and not turn.treatments else None
+    return Plan(
+        Kind.SAFETY,
+        topic,
+        () if other else treatment,
+        other=other,
+        severity=severity,
+        intent=turn.intent,
+    )
 
 
 def not_offered_plan(turn: Turn) -> Optional[Plan]:

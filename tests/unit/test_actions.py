@@ -625,6 +625,36 @@ async def test_a_change_that_may_be_normal_quotes_the_usual_recovery(
     assert "{" not in message["text"]
 
 
+async def test_a_problem_after_a_treatment_given_elsewhere_sends_to_that_practitioner(
+    kb: KnowledgeBase, domain: Dict[str, Any]
+) -> None:
+    tracker = tracker_for(
+        "My left eye lid droops 5 days after Botox, will it get worse?",
+        "report_problem",
+        {"other_treatment": ["botox"]},
+    )
+    (message,), events = await run_action(ActionSafety(), tracker, domain)
+    assert message["answer"] == {"kind": "safety"}
+    assert message["response"] == "utter_safety_elsewhere"
+    assert kb.not_offered["botox"].name in message["text"]
+    assert "practitioner who treated you" in message["text"]
+    assert get_settings().clinic.phone in message["text"]
+    assert "{" not in message["text"]
+    assert events == []
+
+
+async def test_an_emergency_after_a_treatment_given_elsewhere_is_an_emergency(
+    domain: Dict[str, Any],
+) -> None:
+    tracker = tracker_for(
+        "my throat is closing after my filler injection",
+        "report_problem",
+        {"other_treatment": ["fillers"]},
+    )
+    (message,), _ = await run_action(ActionSafety(), tracker, domain)
+    assert message["response"] == "utter_safety_emergency"
+
+
 async def test_a_generic_laser_asks_which_of_the_two_lasers(
     domain: Dict[str, Any],
 ) -> None:

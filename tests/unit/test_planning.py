@@ -137,6 +137,33 @@ def test_safety_plan_wins_for_a_reported_problem() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("treatments", "others", "expected_treatments", "expected_other"),
+    [
+        ((), ("botox",), (), "botox"),
+        (("thermage",), ("botox",), ("thermage",), None),
+        ((), (), ("thermage",), None),
+    ],
+    ids=["elsewhere", "also-ours", "remembered"],
+)
+def test_safety_plan_names_a_treatment_given_elsewhere(
+    treatments: tuple,
+    others: tuple,
+    expected_treatments: tuple,
+    expected_other: str,
+) -> None:
+    turn = Turn(
+        "report_problem",
+        text="my eyelid droops since the injections last week",
+        treatments=treatments,
+        others=others,
+        remembered="thermage",
+    )
+    plan = safety_plan(turn, reported_by_nlu=True)
+    assert plan is not None and plan.kind == "safety"
+    assert (plan.treatments, plan.other) == (expected_treatments, expected_other)
+
+
 def test_safety_plan_trusts_the_nlu() -> None:
     plan = safety_plan(
         Turn("report_problem", text="something is wrong"), reported_by_nlu=True
