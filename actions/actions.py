@@ -114,12 +114,6 @@ def _other_intent(message: Dict[str, Any]) -> Optional[str]:
     return intent if isinstance(intent, str) else None
 
 
-def _safety_score(safety: Any) -> float:
-    """The safety classifier's score of the message (1.0 when it gave none)."""
-    score = safety.get("score") if isinstance(safety, dict) else None
-    return float(score) if isinstance(score, (int, float)) else 1.0
-
-
 def read_turn(tracker: Tracker) -> Turn:
     """The visitor's latest message and what the conversation remembers."""
     message = tracker.latest_message or {}
@@ -149,7 +143,6 @@ def read_turn(tracker: Tracker) -> Turn:
         last_topic=last_topic if last_topic in TOPIC_IDS else None,
         ranking=ranking,
         reported=isinstance(safety, dict) and safety.get("report") is True,
-        safety_score=_safety_score(safety),
         problem_open=problem_open(tracker),
     )
 

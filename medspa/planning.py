@@ -44,8 +44,6 @@ class Turn:
     """Every intent the NLU considered, most likely first."""
     reported: bool = False
     """The NLU's safety classifier read the message as a report of a problem."""
-    safety_score: float = 1.0
-    """The safety classifier's score (1.0 when it did not score the message)."""
     problem_open: bool = False
     """The conversation's last answer was safety advice about a reported problem."""
     intent_confidence: float = 1.0
@@ -107,29 +105,17 @@ def follows_up_problem(turn: Turn) -> bool:
 # the same reports found, 4 fewer false alarms in 312 questions.
 REPORT_INTENT_MIN_CONFIDENCE = 0.4
 
-# ... and only when the safety classifier, built for recall, gives the message
-# at least this score: a story about Botox or Smart Lipo that the intent
-# classifier takes for a report, and that the safety classifier reads as a
-# question, is answered as a question. Two-fold cross-validation on the 828
-# dev questions (benchmarks/cross_validate.py): the same 131 of 135 reports at
-# 0.1, 0.15 and 0.25 (false alarms 32 -> 29, 28, 27 of 693); 0.4 lost 2
-# reports. 0.15 keeps a margin below the first value that lost one.
-REPORT_INTENT_MIN_SAFETY_SCORE = 0.15
-
 
 def safety_plan(turn: Turn, reported_by_nlu: bool = False) -> Optional[Plan]:
     """A safety plan when the visitor reports a problem, else None.
 
     A report is read by the cue vocabulary (:func:`medspa.safety.assess`), by
-    the NLU (its safety classifier, or its ``report_problem`` intent if sure
-    enough and not contradicted by the safety classifier), or is a follow-up
-    about the problem reported just before.
+    the NLU (its ``report_problem`` intent, if sure enough, and its safety
+    classifier), or is a follow-up about the problem reported just before.
     """
     severity = by_cues = safety.assess(turn.text)
     reported_by_nlu = (
-        reported_by_nlu
-        and turn.intent_confidence >= REPORT_INTENT_MIN_CONFIDENCE
-        and turn.safety_score >= REPORT_INTENT_MIN_SAFETY_SCORE
+        reported_by_nlu and turn.intent_confidence >= REPORT_INTENT_MIN_CONFIDENCE
     )
     if severity is None and (
         reported_by_nlu or turn.reported or follows_up_problem(turn)

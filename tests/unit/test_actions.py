@@ -643,21 +643,6 @@ async def test_a_problem_after_a_treatment_given_elsewhere_sends_to_that_practit
     assert events == []
 
 
-@pytest.mark.parametrize(("score", "kind"), [(0.02, "kb"), (0.6, "safety")])
-async def test_an_unsure_report_the_safety_classifier_reads_as_a_question(
-    score: float, kind: str, domain: Dict[str, Any]
-) -> None:
-    tracker = tracker_for(
-        "Why is my skin so dry in winter, can microneedling help with that?",
-        "report_problem",
-        {"treatment": ["microneedling"]},
-        ranking=["report_problem", "ask_concerns"],
-    )
-    tracker.latest_message["safety"] = {"score": score, "report": False}
-    (message,), _ = await run_action(ActionSafety(), tracker, domain)
-    assert message["answer"]["kind"] == kind
-
-
 async def test_an_emergency_after_a_treatment_given_elsewhere_is_an_emergency(
     domain: Dict[str, Any],
 ) -> None:

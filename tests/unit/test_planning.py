@@ -164,22 +164,6 @@ def test_safety_plan_names_a_treatment_given_elsewhere(
     assert (plan.treatments, plan.other) == (expected_treatments, expected_other)
 
 
-@pytest.mark.parametrize(
-    ("score", "is_safety"), [(0.05, False), (0.15, True), (0.9, True)]
-)
-def test_the_report_intent_needs_the_safety_classifier_not_against_it(
-    score: float, is_safety: bool
-) -> None:
-    turn = Turn(
-        "report_problem",
-        text="why does botox sometimes give people flu-like symptoms?",
-        intent_confidence=0.9,
-        safety_score=score,
-    )
-    plan = safety_plan(turn, reported_by_nlu=True)
-    assert (plan is not None and plan.kind == "safety") is is_safety
-
-
 def test_safety_plan_trusts_the_nlu() -> None:
     plan = safety_plan(
         Turn("report_problem", text="something is wrong"), reported_by_nlu=True
