@@ -128,8 +128,11 @@ def safety_plan(turn: Turn, reported_by_nlu: bool = False) -> Optional[Plan]:
     topic = "downtime" if by_cues is None else None
     treatment = turn.treatments[:1] or ((turn.remembered,) if turn.remembered else ())
     # a problem after a treatment the clinic does not give ("droop after my
-    # Botox"): the advice sends the visitor to whoever treated them first
-    other = turn.others[0] if turn.others and not turn.treatments else None
+    # Botox"): the advice sends the visitor to whoever treated them first; not
+    # when a treatment the clinic may have given is named too, or a word for
+    # one ("after the laser")
+    elsewhere = turn.others and not turn.treatments and not turn.vague
+    other = turn.others[0] if elsewhere else None
     return Plan(
         Kind.SAFETY,
         topic,

@@ -138,17 +138,19 @@ def test_safety_plan_wins_for_a_reported_problem() -> None:
 
 
 @pytest.mark.parametrize(
-    ("treatments", "others", "expected_treatments", "expected_other"),
+    ("treatments", "others", "vague", "expected_treatments", "expected_other"),
     [
-        ((), ("botox",), (), "botox"),
-        (("thermage",), ("botox",), ("thermage",), None),
-        ((), (), ("thermage",), None),
+        ((), ("botox",), (), (), "botox"),
+        (("thermage",), ("botox",), (), ("thermage",), None),
+        ((), ("botox",), ("laser_skin_tightening",), ("thermage",), None),
+        ((), (), (), ("thermage",), None),
     ],
-    ids=["elsewhere", "also-ours", "remembered"],
+    ids=["elsewhere", "also-ours", "also-a-laser", "remembered"],
 )
 def test_safety_plan_names_a_treatment_given_elsewhere(
     treatments: tuple,
     others: tuple,
+    vague: tuple,
     expected_treatments: tuple,
     expected_other: str,
 ) -> None:
@@ -157,6 +159,7 @@ def test_safety_plan_names_a_treatment_given_elsewhere(
         text="my eyelid droops since the injections last week",
         treatments=treatments,
         others=others,
+        vague=vague,
         remembered="thermage",
     )
     plan = safety_plan(turn, reported_by_nlu=True)
