@@ -278,12 +278,13 @@ class Composer:
         variables = clinic_variables(self.clinic)
         response = safety_response(plan.severity)
         elsewhere = self.kb.not_offered.get(plan.other or "")
-        if plan.severity is not Severity.EMERGENCY and elsewhere is not None:
+        if plan.severity is Severity.EMERGENCY:
+            pass  # emergency care first, whatever the treatment
+        elif elsewhere is not None:
             response = "utter_safety_elsewhere"
             variables["other_name"] = elsewhere.name
         elif (
-            plan.severity is not Severity.EMERGENCY
-            and plan.topic
+            plan.topic
             and plan.treatment
             and self.kb.entry(plan.treatment, plan.topic).covered
         ):

@@ -126,21 +126,17 @@ def safety_plan(turn: Turn, reported_by_nlu: bool = False) -> Optional[Plan]:
     # no symptom the cues know ("4 days out and peeling, is that normal?"):
     # the advice may quote the article on the usual recovery (topic downtime)
     topic = "downtime" if by_cues is None else None
-    treatment = turn.treatments[:1] or ((turn.remembered,) if turn.remembered else ())
     # a problem after a treatment the clinic does not give ("droop after my
     # Botox"): the advice sends the visitor to whoever treated them first; not
     # when a treatment the clinic may have given is named too, or a word for
     # one ("after the laser")
-    elsewhere = turn.others and not turn.treatments and not turn.vague
-    other = turn.others[0] if elsewhere else None
-    return Plan(
-        Kind.SAFETY,
-        topic,
-        () if other else treatment,
-        other=other,
-        severity=severity,
-        intent=turn.intent,
-    )
+    if turn.others and not turn.treatments and not turn.vague:
+        other = turn.others[0]
+        return Plan(
+            Kind.SAFETY, topic, other=other, severity=severity, intent=turn.intent
+        )
+    treatment = turn.treatments[:1] or ((turn.remembered,) if turn.remembered else ())
+    return Plan(Kind.SAFETY, topic, treatment, severity=severity, intent=turn.intent)
 
 
 def not_offered_plan(turn: Turn) -> Optional[Plan]:
