@@ -40,7 +40,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from benchmarks.cross_validate import DATA, DEV, _normal, fold_of
 from components.safety_classifier import SafetyClassifier
-from components.sentence_encoder import shared_encoder
+from components.sentence_encoder import Encoding, shared_encoder
 from medspa import safety
 from tests.support.realworld import SAFETY as REPORT_TOPIC
 
@@ -52,12 +52,21 @@ def _cached_embedding(text: str) -> np.ndarray:
     return shared_encoder().encode(text).sentence.astype(np.float64)
 
 
+@functools.cache
+def _cached_encoding(text: str) -> Encoding:
+    return shared_encoder().encode_all(text)
+
+
 class _Classifier(SafetyClassifier):
     """The component, with the sentence encoder's answers kept across folds."""
 
     @staticmethod
     def _embed(text: str) -> np.ndarray:
         return _cached_embedding(text)
+
+    @staticmethod
+    def _encode_all(text: str) -> Encoding:
+        return _cached_encoding(text)
 
 
 @dataclass
@@ -99,7 +108,8 @@ def _read(classifier: Any, item: Dict[str, Any]) -> Scored:
     text = str(item["text"])
     parts = classifier._windows(text)
     found = classifier.scores(
-        [text, *parts], [_cached_embedding(t) for t in (text, *parts)]
+        [text, *(p.text for p in parts)],
+        classifier._embeddings_of(text, parts) if parts else [_cached_embedding(text)],
     )
     best = int(np.argmax(found))
     _, verdict = classifier.verdict(Message(data={"text": text}))
@@ -109,7 +119,7 @@ def _read(classifier: Any, item: Dict[str, Any]) -> Scored:
         by_cues=safety.assess(text) is not None,
         whole=float(found[0]),
         window=float(np.max(found[1:], initial=0.0)),
-        best=text if best == 0 else parts[best - 1],
+        best=text if best == 0 else parts[best - 1].text,
         verdict=verdict,
     )
 

@@ -14,11 +14,14 @@ as questions, on:
 
 A long message is read a window of two sentences at a time (and as a whole),
 so the story neither dilutes a report nor pushes it past the encoder's length
-limit. Each window is read after the message's first sentence, a post's title:
-"I'm afraid after I get Fraxel my skin will be burned", alone a report, is
-read as the worry it is under "Is Fraxel safe for Asian skin?". The message
-is a report when the whole reaches ``threshold`` or a window reaches
-``window_threshold`` (a window, out of the rest of the story, needs more).
+limit. The message is encoded once, whole (in runs of the encoder's length
+limit); a window's embedding is the mean of its word pieces' contextual vectors
+in that reading, so a window costs no encoding of its own. Each window is
+read after the message's first sentence, a post's title: "I'm afraid after I
+get Fraxel my skin will be burned", alone a report, is read as the worry it is
+under "Is Fraxel safe for Asian skin?". The message is a report when the whole
+reaches ``threshold`` or a window reaches ``window_threshold`` (a window, out
+of the rest of the story, needs more).
 The message gets a ``safety`` entry, ``{"score": ..., "report": ...}`` (the
 score is the highest of the whole and its windows), which the actions read
 (``medspa.planning.safety_plan``). The model is stored as plain arrays.
@@ -27,8 +30,7 @@ score is the highest of the whole and its windows), which the actions read
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Sequence, Tuple
 
 import numpy as np
 import scipy.sparse
@@ -41,13 +43,13 @@ from sklearn.feature_extraction.text import HashingVectorizer
 
 from components.example_weights import example_weights
 from components.question_focus import FOCUS_READ
-from components.sentence_encoder import shared_encoder
+from components.sentence_encoder import Encoding, shared_encoder
 from components.sentence_featurizer import sentence_embedding
 from components.stored_arrays import ArrayModelComponent
 from medspa.contract import Intent
 from medspa.cues import default_cues
 from medspa.safety import SAFETY_CUES
-from medspa.sentences import sentences, windows
+from medspa.sentences import Span, sentence_spans, sentences, window_spans, windows
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +72,12 @@ def _hashers() -> List[HashingVectorizer]:
 
 _HASHERS = _hashers()
 
-# a long post's whole text and windows are encoded on both cores (``_embeddings``)
-_ENCODERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="safety-encoder")
+
+class Window(NamedTuple):
+    """A window of a long message: its text, and where that text is in the message."""
+
+    text: str
+    spans: List[Span]
 
 
 @DefaultV1Recipe.register(
@@ -149,8 +155,8 @@ class SafetyClassifier(ArrayModelComponent):
         ]
         for text, weight in questions:
             parts = self._windows(text)
-            texts += parts
-            embeddings += [self._embed(p) for p in parts]
+            texts += [p.text for p in parts]
+            embeddings += self._embeddings_of(text, parts)[1:]
             labels += [False] * len(parts)
             weights += [weight] * len(parts)
         regression = LogisticRegression(
@@ -194,6 +200,10 @@ class SafetyClassifier(ArrayModelComponent):
     def _embed(text: str) -> np.ndarray:
         return shared_encoder().encode(text).sentence.astype(np.float64)
 
+    @staticmethod
+    def _encode_all(text: str) -> Encoding:
+        return shared_encoder().encode_all(text)
+
     def _embedding(self, message: Message) -> np.ndarray:
         """The sentence embedding of the message's whole text.
 
@@ -205,18 +215,25 @@ class SafetyClassifier(ArrayModelComponent):
             return self._embed(message.get(TEXT) or "")
         return sentence_embedding(message)
 
-    def _embeddings(self, message: Message, parts: List[str]) -> List[np.ndarray]:
-        """The whole text's embedding, then its windows', encoded side by side.
-
-        onnxruntime lets go of the GIL while it encodes, so a long post's
-        encodings run on both cores when the server has one free (one visitor:
-        a shorter wait); under load the cores are busy either way.
-        """
+    def _embeddings(self, message: Message, parts: List[Window]) -> List[np.ndarray]:
+        """The whole text's embedding, then its windows'."""
         if not parts:
             return [self._embedding(message)]
-        if message.get(FOCUS_READ):
-            return list(_ENCODERS.map(self._embed, [message.get(TEXT) or "", *parts]))
-        return [sentence_embedding(message), *_ENCODERS.map(self._embed, parts)]
+        return self._embeddings_of(message.get(TEXT) or "", parts)
+
+    def _embeddings_of(self, text: str, parts: List[Window]) -> List[np.ndarray]:
+        """The text's embedding, then each window's, from one reading of the text.
+
+        A window's embedding is the mean of the contextual vectors of its word
+        pieces in the whole text's encoding (:meth:`SentenceEncoder.span_vectors`):
+        a long post is read once, not once more per window.
+        """
+        encoding = self._encode_all(text)
+        pooled = shared_encoder().span_vectors(encoding, [p.spans for p in parts])
+        return [
+            encoding.sentence.astype(np.float64),
+            *pooled.astype(np.float64),
+        ]
 
     def scores(self, texts: Sequence[str], embeddings: Sequence[np.ndarray]) -> Any:
         """The probability that each text reports a problem."""
@@ -236,7 +253,9 @@ class SafetyClassifier(ArrayModelComponent):
         """
         text = message.get(TEXT) or ""
         parts = self._windows(text)
-        found = self.scores([text, *parts], self._embeddings(message, parts))
+        found = self.scores(
+            [text, *(p.text for p in parts)], self._embeddings(message, parts)
+        )
         whole, window = float(found[0]), float(np.max(found[1:], initial=0.0))
         report = (
             whole >= self.config["threshold"]
@@ -244,7 +263,7 @@ class SafetyClassifier(ArrayModelComponent):
         )
         return max(whole, window), report
 
-    def _windows(self, text: str) -> List[str]:
+    def _windows(self, text: str) -> List[Window]:
         """A long message's windows, each after its first sentence; none if short.
 
         A window is read after the message's first sentence (a post's title:
@@ -252,13 +271,17 @@ class SafetyClassifier(ArrayModelComponent):
         with it: a sentence that reads like a report alone ("my skin will be
         red and burned") is read in the post's context.
         """
-        parts = windows(
-            text, self.config["window_sentences"], self.config["max_windows"]
-        )
+        size, limit = self.config["window_sentences"], self.config["max_windows"]
+        parts = windows(text, size, limit)
         if len(parts) <= 1:
             return []
-        first = sentences(text)[0]
-        return [p if p.startswith(first) else f"{first} {p}" for p in parts]
+        first, title = sentences(text)[0], sentence_spans(text)[0]
+        return [
+            Window(p, [span])
+            if p.startswith(first)
+            else Window(f"{first} {p}", [title, span])
+            for p, span in zip(parts, window_spans(text, size, limit), strict=True)
+        ]
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Set ``safety`` (score, report) on every message with text."""

@@ -343,16 +343,65 @@ class SentenceEncoder:
         return x
 
     def encode(self, text: str) -> Encoding:
-        """Contextual piece vectors and the sentence embedding of ``text``."""
+        """Contextual piece vectors and the sentence embedding of ``text``.
+
+        Only the first ``max_positions`` word pieces are read.
+        """
         pieces = self.tokenizer.tokenize((text or "")[:MAX_CHARS])
-        pieces = pieces[: self.max_positions - 2]
+        return self._encode(pieces[: self.max_positions - 2])
+
+    def encode_all(self, text: str) -> Encoding:
+        """Like :meth:`encode`, with a vector for every piece of a long text.
+
+        The pieces past the length limit are read in further runs of
+        ``max_positions``; the sentence embedding is the first run's, as
+        :meth:`encode` gives it. For :meth:`span_vectors`: the stretches of
+        one text are embedded from one reading of it.
+        """
+        pieces = self.tokenizer.tokenize((text or "")[:MAX_CHARS])
+        size = self.max_positions - 2
+        runs = [self._encode(pieces[i : i + size]) for i in range(0, len(pieces), size)]
+        if len(runs) <= 1:
+            return runs[0] if runs else self._encode([])
+        return Encoding(
+            pieces, np.vstack([r.piece_vectors for r in runs]), runs[0].sentence
+        )
+
+    def _encode(self, pieces: List[WordPiece]) -> Encoding:
         ids = np.array(
             [self.tokenizer.cls_id, *(p.id for p in pieces), self.tokenizer.sep_id]
         )
         hidden = self._run(ids)
-        sentence = hidden.mean(axis=0)
-        sentence = sentence / max(float(np.linalg.norm(sentence)), 1e-12)
-        return Encoding(pieces, hidden[1:-1], sentence.astype(np.float32))
+        return Encoding(pieces, hidden[1:-1], _unit(hidden.mean(axis=0)))
+
+    def span_vectors(
+        self, encoding: Encoding, stretches: List[List[Tuple[int, int]]]
+    ) -> np.ndarray:
+        """One unit vector per stretch of text: the mean of its pieces' vectors.
+
+        Args:
+            encoding: the encoding (:meth:`encode_all`) of the text.
+            stretches: each a list of (start, end) character spans, as a
+                window of a post and its title.
+
+        Returns:
+            An array of shape (len(stretches), dimensions); a stretch no piece
+            covers gets the sentence embedding.
+
+        """
+        starts = np.array([p.start for p in encoding.pieces], dtype=np.int64)
+        ends = np.array([p.end for p in encoding.pieces], dtype=np.int64)
+        rows = []
+        for spans in stretches:
+            inside = np.zeros(len(starts), dtype=bool)
+            for start, end in spans:
+                inside |= (starts < end) & (ends > start)
+            rows.append(
+                _unit(encoding.piece_vectors[inside].mean(axis=0))
+                if inside.any()
+                else encoding.sentence
+            )
+        return np.array(rows, dtype=np.float32).reshape(len(stretches), self.dim)
 
     def token_vectors(
         self, encoding: Encoding, spans: List[Tuple[int, int]]
@@ -382,6 +431,11 @@ class SentenceEncoder:
                 else encoding.sentence
             )
         return np.array(rows, dtype=np.float32).reshape(len(spans), self.dim)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    """The vector scaled to length one, as float32."""
+    return (vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32)
 
 
 def shared_encoder(

@@ -8,16 +8,32 @@ length limit, so long messages are also read a window of sentences at a time.
 from __future__ import annotations
 
 import re
-from typing import List
+from typing import List, Tuple
+
+Span = Tuple[int, int]
+"""A stretch of a message: (start, end) character offsets."""
 
 # a sentence ends at . ! ? or a line break, followed by space (not "3.5", "e.g.")
 _END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\s*\n+\s*")
 
 
+def sentence_spans(text: str) -> List[Span]:
+    """Where each of the message's sentences is, in order, without its spaces."""
+    text = text or ""
+    starts = [0, *(m.end() for m in _END.finditer(text))]
+    ends = [*(m.start() for m in _END.finditer(text)), len(text)]
+    spans: List[Span] = []
+    for start, end in zip(starts, ends, strict=True):
+        part = text[start:end]
+        if part.strip():
+            left = start + len(part) - len(part.lstrip())
+            spans.append((left, start + len(part.rstrip())))
+    return spans
+
+
 def sentences(text: str) -> List[str]:
     """The message's sentences, in order, stripped; none for blank text."""
-    parts = (p.strip() for p in _END.split(text or ""))
-    return [p for p in parts if p]
+    return [text[start:end] for start, end in sentence_spans(text)]
 
 
 def windows(text: str, size: int = 2, limit: int = 16) -> List[str]:
@@ -30,6 +46,15 @@ def windows(text: str, size: int = 2, limit: int = 16) -> List[str]:
     if len(found) <= size:
         return [" ".join(found)] if found else []
     return [" ".join(found[i : i + size]) for i in range(len(found) - size + 1)][:limit]
+
+
+def window_spans(text: str, size: int = 2, limit: int = 16) -> List[Span]:
+    """Where each of :func:`windows` is in the message, in the same order."""
+    found = sentence_spans(text)
+    if len(found) <= size:
+        return [(found[0][0], found[-1][1])] if found else []
+    runs = range(len(found) - size + 1)
+    return [(found[i][0], found[i + size - 1][1]) for i in runs][:limit]
 
 
 def is_question(sentence: str) -> bool:

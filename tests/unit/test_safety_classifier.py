@@ -203,7 +203,7 @@ def test_a_window_is_read_after_the_post_s_first_sentence() -> None:
         "What do you think?"
     )
     classifier = SafetyClassifier(_config(), None, None)  # type: ignore[arg-type]
-    assert classifier._windows(post) == [
+    assert [w.text for w in classifier._windows(post)] == [
         "Is Fraxel safe for Asian skin? I'm 21 and have light skin.",
         "Is Fraxel safe for Asian skin? I'm 21 and have light skin. "
         "I'm afraid after I get Fraxel my skin will be red and burned.",
@@ -211,6 +211,10 @@ def test_a_window_is_read_after_the_post_s_first_sentence() -> None:
         "I'm afraid after I get Fraxel my skin will be red and burned. "
         "What do you think?",
     ]
+    # and where each is in the post: the title is read beside a later window
+    assert [
+        " ".join(post[a:b] for a, b in w.spans) for w in classifier._windows(post)
+    ] == [w.text for w in classifier._windows(post)]
     assert classifier._windows("my face is burnt. what do I do?") == []
 
 
@@ -242,10 +246,8 @@ def test_a_post_read_for_its_focus_is_embedded_whole(trained: Trained) -> None:
     )
 
 
-def test_a_long_post_s_encodings_side_by_side_are_the_sequential_ones(
-    trained: Trained,
-) -> None:
-    """The whole text and its windows, encoded on two threads, in their order."""
+def test_a_long_post_is_read_once_and_its_windows_pooled(trained: Trained) -> None:
+    """The whole text's embedding, then each window's from the same reading."""
     pipeline, storage = trained
     post = STORY + "Two days after my thermage my cheek blistered. It hurts. Help?"
     classifier = _load(storage)
@@ -253,8 +255,12 @@ def test_a_long_post_s_encodings_side_by_side_are_the_sequential_ones(
     message.set(FOCUS_READ, True)
     parts = classifier._windows(post)
     assert len(parts) >= 2
-    together = classifier._embeddings(message, parts)
-    one_by_one = [shared_encoder().encode(t).sentence for t in [post, *parts]]
-    assert len(together) == len(one_by_one)
-    for got, expected in zip(together, one_by_one, strict=True):
-        np.testing.assert_array_equal(got, expected.astype(np.float64))
+    got = classifier._embeddings(message, parts)
+    encoder = shared_encoder()
+    encoding = encoder.encode_all(post)
+    np.testing.assert_allclose(got[0], encoder.encode(post).sentence, atol=1e-6)
+    expected = encoder.span_vectors(encoding, [w.spans for w in parts])
+    assert len(got) == 1 + len(parts)
+    np.testing.assert_allclose(np.vstack(got[1:]), expected, atol=1e-6)
+    # a window's vector is its own stretch's, not the whole post's
+    assert not np.allclose(got[1], got[-1], atol=1e-3)

@@ -89,6 +89,41 @@ def test_token_vectors_follow_the_given_tokens(encoder: SentenceEncoder) -> None
     np.testing.assert_allclose(vectors[3], encoding.sentence)
 
 
+def test_a_long_text_is_read_whole_in_runs(encoder: SentenceEncoder) -> None:
+    text = "My cheek is red and swollen since the laser. " * 40  # ~400 pieces
+    first = encoder.encode(text)
+    whole = encoder.encode_all(text)
+    assert len(first.pieces) == encoder.max_positions - 2 < len(whole.pieces)
+    assert whole.piece_vectors.shape == (len(whole.pieces), encoder.dimensions)
+    # the first run is what ``encode`` reads
+    np.testing.assert_allclose(whole.sentence, first.sentence)
+    np.testing.assert_allclose(
+        whole.piece_vectors[: len(first.pieces)], first.piece_vectors, atol=1e-6
+    )
+    # a short text is one run, as ``encode`` reads it
+    short = encoder.encode_all("does it hurt?")
+    np.testing.assert_allclose(
+        short.piece_vectors, encoder.encode("does it hurt?").piece_vectors
+    )
+
+
+def test_a_stretch_is_the_mean_of_its_pieces(encoder: SentenceEncoder) -> None:
+    text = "Is it safe? My cheek blistered. It hurts."
+    encoding = encoder.encode_all(text)
+    title, blister, hurts = (0, 11), (12, 31), (32, 41)
+    vectors = encoder.span_vectors(encoding, [[blister], [title, hurts], [(60, 70)]])
+    assert vectors.shape == (3, encoder.dimensions)
+    inside = [
+        any(a <= p.start and p.end <= b for a, b in (title, hurts))
+        for p in encoding.pieces
+    ]
+    mean = encoding.piece_vectors[np.array(inside)].mean(axis=0)
+    np.testing.assert_allclose(vectors[1], mean / np.linalg.norm(mean), rtol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(vectors[:2], axis=1), 1.0, rtol=1e-5)
+    # a stretch no piece covers gets the sentence embedding
+    np.testing.assert_allclose(vectors[2], encoding.sentence)
+
+
 @pytest.mark.parametrize(
     "text",
     ["", "   ", "\x00\x01\x02", "🙂" * 50, "word " * 50_000],

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from medspa.sentences import focus, other_question, sentences, windows
+from medspa.sentences import (
+    focus,
+    other_question,
+    sentence_spans,
+    sentences,
+    window_spans,
+    windows,
+)
 
 STORY = "I read a lot of reviews. My friend had it last year and loved it. " * 4
 
@@ -19,6 +26,24 @@ def test_windows_overlap_and_are_bounded() -> None:
     assert windows("One. Two. Three.") == ["One. Two.", "Two. Three."]
     assert windows("Just one?") == ["Just one?"]
     assert len(windows("Short. " * 100, limit=16)) == 16
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Is 3.5 mm deep? I had it (on my cheeks).\nThanks!  ",
+        "  One.  Two!\n\n Three?  Four…  five ",
+        "Just one?",
+        "",
+        "Short. " * 40,
+    ],
+)
+def test_spans_say_where_the_sentences_and_windows_are(text: str) -> None:
+    assert [text[a:b] for a, b in sentence_spans(text)] == sentences(text)
+    for (a, b), window in zip(window_spans(text), windows(text), strict=True):
+        # a window's text joins its sentences with one space; its span is the
+        # stretch of the message they fill
+        assert " ".join(sentences(text[a:b])) == window
 
 
 def test_a_short_message_is_its_own_focus() -> None:
