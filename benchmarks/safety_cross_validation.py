@@ -13,8 +13,8 @@ usage: python -m benchmarks.safety_cross_validation [--folds 2] [--verbose]
        [--grid] [CONFIG_JSON ...]
 
 Each ``CONFIG_JSON`` (e.g. ``'{"threshold": 0.6, "window_threshold": 0.7}'``)
-overrides the component's defaults for one run (none: the defaults, as in
-``config.yml``). ``--verbose`` lists the misses and the false alarms with the
+overrides the component's settings in ``config.yml`` for one run (none: those
+settings as they are). ``--verbose`` lists the misses and the false alarms with the
 text that scored highest; ``--grid`` prints the figures for other thresholds
 (whole text x window) from the same scores.
 """
@@ -44,6 +44,7 @@ from components.sentence_encoder import Encoding, shared_encoder
 from medspa import safety
 from tests.support.realworld import SAFETY as REPORT_TOPIC
 
+CONFIG = Path(__file__).resolve().parent.parent / "config.yml"
 THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
 
 
@@ -93,9 +94,18 @@ def examples(data: Path = DATA) -> List[Message]:
     ]
 
 
+def configured(path: Path = CONFIG) -> Dict[str, Any]:
+    """The safety classifier's settings in ``config.yml`` (over its defaults)."""
+    pipeline = yaml.safe_load(path.read_text())["pipeline"]
+    name = f"{SafetyClassifier.__module__}.{SafetyClassifier.__name__}"
+    found = [c for c in pipeline if c.get("name") == name]
+    settings = {k: v for k, v in found[0].items() if k != "name"} if found else {}
+    return {**SafetyClassifier.get_default_config(), **settings}
+
+
 def _trained(config: Dict[str, Any], training: List[Message], home: Path) -> Any:
     classifier = _Classifier.create(
-        {**SafetyClassifier.get_default_config(), **config},
+        {**configured(), **config},
         LocalModelStorage(home),
         Resource("safety"),
         ExecutionContext(GraphSchema({}), node_name="safety"),
