@@ -129,6 +129,36 @@ def _ms(values: List[float], q: float) -> str:
     return f"{np.percentile(values, q) * 1000:.1f}" if values else "n/a"
 
 
+def scaling(results: Sequence[TargetResult]) -> List[str]:
+    """Lines: msg/s of each production layout against 1 server x 1 worker."""
+    layouts = {r.target.layout: r for r in results if r.target.layout}
+    single = layouts.get((1, 1))
+    if single is None:
+        return []
+    lines = []
+    for (servers, workers), result in sorted(layouts.items()):
+        if (servers, workers) == (1, 1):
+            continue
+        for visitors, level in result.levels.items():
+            base = single.levels.get(visitors)
+            if base and base.throughput:
+                lines.append(
+                    f"  {servers} server(s) x {workers} worker(s) against 1 x 1, "
+                    f"{visitors} visitors: {level.throughput:.1f} / "
+                    f"{base.throughput:.1f} msg/s = "
+                    f"{level.throughput / base.throughput:.2f}x"
+                )
+    return lines
+
+
+def print_scaling(results: Sequence[TargetResult]) -> None:
+    """The production profile's scaling, from 1 to 2 workers and servers."""
+    lines = scaling(results)
+    if lines:
+        print("\nscaling of the production profile (msg/s, same run):")
+        print("\n".join(lines))
+
+
 def print_table(results: List[TargetResult], stock: TargetResult) -> None:
     """The side-by-side table, memory and parse latency."""
     print(
@@ -149,6 +179,7 @@ def print_table(results: List[TargetResult], stock: TargetResult) -> None:
                 f"{level.percentile(99):.0f} | {level.errors} | {level.silent} "
                 f"| {level.cpu_ms_per_message:.0f} | {ratio} |"
             )
+    print_scaling(results)
     print("\n/model/parse alone, one client (ms):")
     for result in [*results, stock]:
         print(

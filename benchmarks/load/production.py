@@ -41,6 +41,7 @@ def _launcher(servers: int, workers: int) -> Callable[[Path], ContextManager[Tar
                     profile.token,
                     [profile.supervisord.pid],
                     {"Authorization": f"Bearer {token}"},
+                    (servers, workers),
                 )
 
     return run

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from tests.support.servers import _wait_until, http_json
 
@@ -21,6 +21,8 @@ class Target:
     """The root processes; their descendants count too."""
     headers: Dict[str, str] = field(default_factory=dict)
     """Sent with every visitor message (the production REST channel's token)."""
+    layout: Optional[Tuple[int, int]] = None
+    """(Rasa servers, Sanic workers per server) of a production profile."""
 
 
 def wait_for_status(
