@@ -39,6 +39,9 @@ SAFETY_CUES = frozenset(
     }
 )
 
+# the kinds of cue that tell of a person or a time: what a report has
+_TOLD_OF = frozenset({"first_person", "past", "elapsed"})
+
 
 def assess(text: str, cues: Optional[Cues] = None) -> Optional[Severity]:
     """The severity of a problem the visitor reports, or None for no report.
@@ -60,6 +63,25 @@ def assess(text: str, cues: Optional[Cues] = None) -> Optional[Severity]:
     if Severity.EMERGENCY in found:
         return Severity.EMERGENCY
     return Severity.PROBLEM if Severity.PROBLEM in found else None
+
+
+def asks_what_may_happen(text: str, cues: Optional[Cues] = None) -> bool:
+    """Whether the message only asks what a treatment may do.
+
+    "Can Fraxel cause hyperpigmentation?" asks hypothetically and tells of no
+    person and no time (no "I", "my", "after my", "3 days ago"): an ordinary
+    question about risks, however much its words sound like a report. The
+    planner holds the NLU's ``report_problem`` intent back for such a message
+    (the safety classifier and the cues still read it as they read any).
+
+    Args:
+        text: the visitor's message.
+        cues: the cue vocabulary (default: ``knowledge/cues.yml``).
+
+    """
+    cues = cues or default_cues()
+    found = cues.found(text[:MAX_CHARS], _TOLD_OF | {"hypothetical"})
+    return "hypothetical" in found and not found & _TOLD_OF
 
 
 def _severity(found: AbstractSet[str]) -> Optional[Severity]:

@@ -118,6 +118,20 @@ def test_a_procedure_not_offered_is_declined_not_mistaken(
         assert _one(assistant, text)["kind"] == "out_of_scope", text
 
 
+def test_a_question_about_what_may_happen_is_answered_not_alarmed(
+    assistant: Assistant,
+) -> None:
+    """ "Can Fraxel cause hyperpigmentation?" asks about risks: it reports nothing."""
+    answer = _one(assistant, "Can Fraxel cause hyperpigmentation?")
+    assert (answer["kind"], answer.get("treatment"), answer.get("topic")) == (
+        "kb",
+        "laser_skin_tightening",
+        "side_effects",
+    )
+    told = _one(assistant, "can fraxel cause hyperpigmentation? mine got darker")
+    assert told["kind"] == "safety"
+
+
 def test_a_follow_up_about_a_reported_problem_stays_safety(
     assistant: Assistant,
 ) -> None:

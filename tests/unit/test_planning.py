@@ -176,6 +176,27 @@ def test_safety_plan_trusts_the_nlu() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "report"),
+    [
+        ("Can Fraxel cause hyperpigmentation?", False),
+        ("will it leave scars?", False),
+        ("can it cause hyperpigmentation? mine is getting darker", True),
+        ("could this be an infection? it started after my session", True),
+        ("something is wrong", True),
+    ],
+)
+def test_the_nlu_report_intent_is_not_read_into_a_question_about_risks(
+    text: str, report: bool
+) -> None:
+    """A hypothetical question telling of no person and no time is a question."""
+    plan = safety_plan(Turn("report_problem", text=text), reported_by_nlu=True)
+    assert (plan is not None and plan.kind == "safety") is report
+    # the safety classifier's reading still counts
+    turn = Turn("report_problem", text=text, reported=True)
+    assert safety_plan(turn, reported_by_nlu=True) is not None
+
+
+@pytest.mark.parametrize(
     ("turn", "expected"),
     [
         (Turn("list_treatments"), Plan("list", treatments=TREATMENT_IDS)),
