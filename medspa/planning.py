@@ -110,15 +110,15 @@ def safety_plan(turn: Turn, reported_by_nlu: bool = False) -> Optional[Plan]:
     """A safety plan when the visitor reports a problem, else None.
 
     A report is read by the cue vocabulary (:func:`medspa.safety.assess`), by
-    the NLU (its ``report_problem`` intent, if sure enough and the message is
-    not a question about what may happen, and its safety classifier), or is a
-    follow-up about the problem reported just before.
+    the NLU (its ``report_problem`` intent, if sure enough and the message does
+    more than ask, and its safety classifier), or is a follow-up about the
+    problem reported just before.
     """
     severity = by_cues = safety.assess(turn.text)
     reported_by_nlu = (
         reported_by_nlu
         and turn.intent_confidence >= REPORT_INTENT_MIN_CONFIDENCE
-        and not safety.asks_what_may_happen(turn.text)
+        and not safety.only_asks(turn.text)
     )
     if severity is None and (
         reported_by_nlu or turn.reported or follows_up_problem(turn)

@@ -14,7 +14,7 @@ import enum
 from typing import AbstractSet, Optional
 
 from medspa.cues import Cues, default_cues
-from medspa.sentences import windows
+from medspa.sentences import is_question, sentences, windows
 from medspa.text_matching import MAX_CHARS
 
 
@@ -65,14 +65,16 @@ def assess(text: str, cues: Optional[Cues] = None) -> Optional[Severity]:
     return Severity.PROBLEM if Severity.PROBLEM in found else None
 
 
-def asks_what_may_happen(text: str, cues: Optional[Cues] = None) -> bool:
-    """Whether the message only asks what a treatment may do.
+def only_asks(text: str, cues: Optional[Cues] = None) -> bool:
+    """Whether the message only asks, telling of no person and no time.
 
-    "Can Fraxel cause hyperpigmentation?" asks hypothetically and tells of no
-    person and no time (no "I", "my", "after my", "3 days ago"): an ordinary
-    question about risks, however much its words sound like a report. The
-    planner holds the NLU's ``report_problem`` intent back for such a message
-    (the safety classifier and the cues still read it as they read any).
+    "Can Fraxel cause hyperpigmentation?" or "is peeling normal after laser?"
+    is made of questions and tells of no person and no time (no "I", "my",
+    "after my", "3 days ago"): an ordinary question about risks or recovery,
+    however much its words sound like a report. The planner holds the NLU's
+    ``report_problem`` intent back for such a message; the safety classifier
+    and the cues still read it as they read any, and a message that says
+    something ("the treated area is oozing") is not held back.
 
     Args:
         text: the visitor's message.
@@ -80,8 +82,12 @@ def asks_what_may_happen(text: str, cues: Optional[Cues] = None) -> bool:
 
     """
     cues = cues or default_cues()
-    found = cues.found(text[:MAX_CHARS], _TOLD_OF | {"hypothetical"})
-    return "hypothetical" in found and not found & _TOLD_OF
+    found = sentences(text[:MAX_CHARS])
+    return (
+        bool(found)
+        and all(is_question(sentence) for sentence in found)
+        and not cues.found(text[:MAX_CHARS], _TOLD_OF)
+    )
 
 
 def _severity(found: AbstractSet[str]) -> Optional[Severity]:

@@ -118,16 +118,20 @@ def test_a_procedure_not_offered_is_declined_not_mistaken(
         assert _one(assistant, text)["kind"] == "out_of_scope", text
 
 
-def test_a_question_about_what_may_happen_is_answered_not_alarmed(
+def test_a_question_about_risks_or_recovery_is_answered_not_alarmed(
     assistant: Assistant,
 ) -> None:
-    """ "Can Fraxel cause hyperpigmentation?" asks about risks: it reports nothing."""
-    answer = _one(assistant, "Can Fraxel cause hyperpigmentation?")
-    assert (answer["kind"], answer.get("treatment"), answer.get("topic")) == (
-        "kb",
-        "laser_skin_tightening",
-        "side_effects",
-    )
+    """A question about risks or recovery, telling of no person, reports nothing."""
+    for text, topic in (
+        ("Can Fraxel cause hyperpigmentation?", "side_effects"),
+        ("Is peeling normal after fraxel?", "downtime"),
+    ):
+        answer = _one(assistant, text)
+        assert (answer["kind"], answer.get("treatment"), answer.get("topic")) == (
+            "kb",
+            "laser_skin_tightening",
+            topic,
+        ), text
     told = _one(assistant, "can fraxel cause hyperpigmentation? mine got darker")
     assert told["kind"] == "safety"
 

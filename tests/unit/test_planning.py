@@ -179,16 +179,19 @@ def test_safety_plan_trusts_the_nlu() -> None:
     ("text", "report"),
     [
         ("Can Fraxel cause hyperpigmentation?", False),
-        ("will it leave scars?", False),
+        ("Is peeling normal after laser?", False),
+        ("is hyperpigmentation common after fraxel? how long does it last?", False),
         ("can it cause hyperpigmentation? mine is getting darker", True),
-        ("could this be an infection? it started after my session", True),
+        ("is peeling normal? it started after my session", True),
+        ("is this normal 3 days after thermage?", True),
+        ("the treated area is hot and oozing", True),
         ("something is wrong", True),
     ],
 )
-def test_the_nlu_report_intent_is_not_read_into_a_question_about_risks(
+def test_the_nlu_report_intent_is_not_read_into_a_mere_question(
     text: str, report: bool
 ) -> None:
-    """A hypothetical question telling of no person and no time is a question."""
+    """A message that only asks, and tells of no person and no time, is a question."""
     plan = safety_plan(Turn("report_problem", text=text), reported_by_nlu=True)
     assert (plan is not None and plan.kind == "safety") is report
     # the safety classifier's reading still counts
