@@ -23,6 +23,7 @@ from medspa.cues import default_cues
 from medspa.sentences import focus
 
 ASK_OVERVIEW = topic_intent("overview")
+EMERGENCY = safety.Severity.EMERGENCY
 
 
 @dataclass(frozen=True)
@@ -123,12 +124,16 @@ def safety_plan(turn: Turn, reported_by_nlu: bool = False) -> Optional[Plan]:
     if severity is None and (
         reported_by_nlu or turn.reported or follows_up_problem(turn)
     ):
-        severity = safety.Severity.PROBLEM
+        severity = (
+            safety.Severity.EMERGENCY
+            if safety.tells_of_emergency(turn.text)
+            else safety.Severity.PROBLEM
+        )
     if severity is None:
         return None
     # no symptom the cues know ("4 days out and peeling, is that normal?"):
     # the advice may quote the article on the usual recovery (topic downtime)
-    topic = "downtime" if by_cues is None else None
+    topic = "downtime" if by_cues is None and severity is not EMERGENCY else None
     # a problem after a treatment the clinic does not give ("droop after my
     # Botox"): the advice sends the visitor to whoever treated them first; not
     # when a treatment the clinic may have given is named too, or a word for

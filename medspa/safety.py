@@ -65,6 +65,16 @@ def assess(text: str, cues: Optional[Cues] = None) -> Optional[Severity]:
     return Severity.PROBLEM if Severity.PROBLEM in found else None
 
 
+def tells_of_emergency(text: str, cues: Optional[Cues] = None) -> bool:
+    """Whether the message names an emergency ("can't breathe", "chest pain").
+
+    :func:`assess` reads an emergency only where a person or a time is told
+    too; a message read as a report some other way (the NLU, a follow-up) that
+    names an emergency is one too: "can't breathe after injection".
+    """
+    return (cues or default_cues()).has("emergency", text[:MAX_CHARS])
+
+
 def only_asks(text: str, cues: Optional[Cues] = None) -> bool:
     """Whether the message only asks, telling of no person and no time.
 

@@ -136,6 +136,17 @@ def test_a_question_about_risks_or_recovery_is_answered_not_alarmed(
     assert told["kind"] == "safety"
 
 
+def test_an_emergency_told_without_i_or_when_gets_emergency_advice(
+    assistant: Assistant,
+) -> None:
+    sender = f"test-{uuid.uuid4().hex[:12]}"
+    assert [
+        a["kind"] for a in _ask(assistant, sender, "cant breathe after injection")
+    ] == ["safety"]
+    (text,) = assistant.turn_texts(sender)
+    assert text.startswith("This may be a medical emergency"), text
+
+
 def test_a_follow_up_about_a_reported_problem_stays_safety(
     assistant: Assistant,
 ) -> None:

@@ -176,6 +176,21 @@ def test_safety_plan_trusts_the_nlu() -> None:
 
 
 @pytest.mark.parametrize(
+    "turn",
+    [
+        Turn("report_problem", text="can't breathe after injection"),
+        Turn("ask_pain", text="chest pain after the session", reported=True),
+        Turn("out_of_scope", text="and now chest pain", problem_open=True),
+    ],
+    ids=["nlu", "classifier", "follow-up"],
+)
+def test_an_emergency_read_without_the_cue_rule_is_an_emergency(turn: Turn) -> None:
+    plan = safety_plan(turn, reported_by_nlu=True)
+    assert plan is not None and plan.severity is Severity.EMERGENCY
+    assert plan.topic is None  # no article about the usual recovery
+
+
+@pytest.mark.parametrize(
     ("text", "report"),
     [
         ("Can Fraxel cause hyperpigmentation?", False),
