@@ -49,7 +49,7 @@ from components.stored_arrays import ArrayModelComponent
 from medspa.contract import Intent
 from medspa.cues import default_cues
 from medspa.safety import SAFETY_CUES
-from medspa.sentences import Span, sentence_spans, sentences, window_spans, windows
+from medspa.sentences import Span, located_windows, sentence_spans
 
 logger = logging.getLogger(__name__)
 
@@ -272,15 +272,17 @@ class SafetyClassifier(ArrayModelComponent):
         red and burned") is read in the post's context.
         """
         size, limit = self.config["window_sentences"], self.config["max_windows"]
-        parts = windows(text, size, limit)
+        found = sentence_spans(text)
+        parts = located_windows(text, size, limit, found)
         if len(parts) <= 1:
             return []
-        first, title = sentences(text)[0], sentence_spans(text)[0]
+        title = found[0]
+        first = text[title[0] : title[1]]
         return [
-            Window(p, [span])
-            if p.startswith(first)
-            else Window(f"{first} {p}", [title, span])
-            for p, span in zip(parts, window_spans(text, size, limit), strict=True)
+            Window(part, [span])
+            if part.startswith(first)
+            else Window(f"{first} {part}", [title, span])
+            for part, span in parts
         ]
 
     def process(self, messages: List[Message]) -> List[Message]:

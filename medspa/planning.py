@@ -23,7 +23,6 @@ from medspa.cues import default_cues
 from medspa.sentences import focus
 
 ASK_OVERVIEW = topic_intent("overview")
-EMERGENCY = safety.Severity.EMERGENCY
 
 
 @dataclass(frozen=True)
@@ -133,7 +132,11 @@ def safety_plan(turn: Turn, reported_by_nlu: bool = False) -> Optional[Plan]:
         return None
     # no symptom the cues know ("4 days out and peeling, is that normal?"):
     # the advice may quote the article on the usual recovery (topic downtime)
-    topic = "downtime" if by_cues is None and severity is not EMERGENCY else None
+    topic = (
+        "downtime"
+        if by_cues is None and severity is not safety.Severity.EMERGENCY
+        else None
+    )
     # a problem after a treatment the clinic does not give ("droop after my
     # Botox"): the advice sends the visitor to whoever treated them first; not
     # when a treatment the clinic may have given is named too, or a word for

@@ -8,7 +8,7 @@ length limit, so long messages are also read a window of sentences at a time.
 from __future__ import annotations
 
 import re
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 Span = Tuple[int, int]
 """A stretch of a message: (start, end) character offsets."""
@@ -42,19 +42,30 @@ def windows(text: str, size: int = 2, limit: int = 16) -> List[str]:
     A message of at most ``size`` sentences is one window, itself. At most
     ``limit`` windows are returned, from the start: the cost stays bounded.
     """
-    found = sentences(text)
-    if len(found) <= size:
-        return [" ".join(found)] if found else []
-    return [" ".join(found[i : i + size]) for i in range(len(found) - size + 1)][:limit]
+    return [window for window, _ in located_windows(text, size, limit)]
 
 
-def window_spans(text: str, size: int = 2, limit: int = 16) -> List[Span]:
-    """Where each of :func:`windows` is in the message, in the same order."""
-    found = sentence_spans(text)
-    if len(found) <= size:
-        return [(found[0][0], found[-1][1])] if found else []
-    runs = range(len(found) - size + 1)
-    return [(found[i][0], found[i + size - 1][1]) for i in runs][:limit]
+def located_windows(
+    text: str, size: int = 2, limit: int = 16, spans: Optional[List[Span]] = None
+) -> List[Tuple[str, Span]]:
+    """:func:`windows`, each with where it is in the message.
+
+    Args:
+        text: the message.
+        size: sentences in a window.
+        limit: most windows returned, from the start.
+        spans: the message's :func:`sentence_spans`, if already found.
+
+    """
+    found = sentence_spans(text) if spans is None else spans
+    runs = range(max(len(found) - size + 1, 1)) if found else range(0)
+    return [
+        (
+            " ".join(text[a:b] for a, b in found[i : i + size]),
+            (found[i][0], found[min(i + size, len(found)) - 1][1]),
+        )
+        for i in runs
+    ][:limit]
 
 
 def is_question(sentence: str) -> bool:

@@ -6,10 +6,10 @@ import pytest
 
 from medspa.sentences import (
     focus,
+    located_windows,
     other_question,
     sentence_spans,
     sentences,
-    window_spans,
     windows,
 )
 
@@ -40,7 +40,9 @@ def test_windows_overlap_and_are_bounded() -> None:
 )
 def test_spans_say_where_the_sentences_and_windows_are(text: str) -> None:
     assert [text[a:b] for a, b in sentence_spans(text)] == sentences(text)
-    for (a, b), window in zip(window_spans(text), windows(text), strict=True):
+    located = located_windows(text)
+    assert [window for window, _ in located] == windows(text)
+    for window, (a, b) in located:
         # a window's text joins its sentences with one space; its span is the
         # stretch of the message they fill
         assert " ".join(sentences(text[a:b])) == window
