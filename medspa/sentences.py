@@ -20,8 +20,9 @@ _END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+|\s*\n+\s*")
 def sentence_spans(text: str) -> List[Span]:
     """Where each of the message's sentences is, in order, without its spaces."""
     text = text or ""
-    starts = [0, *(m.end() for m in _END.finditer(text))]
-    ends = [*(m.start() for m in _END.finditer(text)), len(text)]
+    cuts = list(_END.finditer(text))
+    starts = [0, *(m.end() for m in cuts)]
+    ends = [*(m.start() for m in cuts), len(text)]
     spans: List[Span] = []
     for start, end in zip(starts, ends, strict=True):
         part = text[start:end]
@@ -64,8 +65,8 @@ def located_windows(
             " ".join(text[a:b] for a, b in found[i : i + size]),
             (found[i][0], found[min(i + size, len(found)) - 1][1]),
         )
-        for i in runs
-    ][:limit]
+        for i in runs[:limit]
+    ]
 
 
 def is_question(sentence: str) -> bool:
