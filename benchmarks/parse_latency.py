@@ -21,9 +21,8 @@ import time
 from pathlib import Path
 from typing import Dict, List, Sequence
 
-import yaml
-
 from benchmarks.load.__main__ import REALWORLD
+from benchmarks.load.visitors import load_questions
 
 BUCKETS = ((100, "<100"), (200, "100-200"), (301, "200-300"))
 
@@ -71,12 +70,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args(argv)
     logging.disable(logging.INFO)
-    texts = [
-        str(q["text"])
-        for q in yaml.safe_load(args.questions.read_text())
-        if len(str(q["text"])) <= 300
-    ]
-    asyncio.run(run(args.model, texts, args.rounds))
+    asyncio.run(run(args.model, load_questions(args.questions), args.rounds))
 
 
 if __name__ == "__main__":
