@@ -7,6 +7,7 @@ each other's internals.
 from __future__ import annotations
 
 import ast
+import subprocess
 from pathlib import Path
 from typing import Iterator, Set
 
@@ -52,3 +53,22 @@ def test_adapters_depend_on_the_core_not_on_each_other(
     adapter: str, forbidden: Set[str]
 ) -> None:
     assert top_levels(adapter) & forbidden == set()
+
+
+def test_the_repository_tracks_no_symbolic_link() -> None:
+    """A clone must build from its own files: a committed link to a folder of
+    one machine (``build -> /work/...``) dangles on a fresh one and stops
+    ``make install``."""
+    listing = subprocess.run(
+        ["git", "ls-files", "--stage"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    links = [
+        line.split("\t", 1)[1]
+        for line in listing.splitlines()
+        if line.startswith("120000 ")
+    ]
+    assert links == []
