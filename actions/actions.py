@@ -61,12 +61,12 @@ def _entity_values(
     tracker: Tracker,
     entity: str,
     allowed: Optional[tuple] = None,
-    skip_negated: bool = False,
+    negation: Optional[bool] = None,
 ) -> tuple:
     """Distinct values of one entity in the latest message, in order.
 
-    With ``skip_negated``, a name ruled out by the words before it ("I don't
-    want Botox") is left out.
+    With ``negation`` False, a name ruled out by the words before it ("I don't
+    want Botox") is left out; with True, only such names are kept.
     """
     text = tracker.latest_message.get("text") or ""
     values: List[str] = []
@@ -75,8 +75,9 @@ def _entity_values(
         if found.get("entity") != entity or not isinstance(value, str):
             continue
         start = found.get("start")
-        if skip_negated and isinstance(start, int) and negated(text, start):
-            continue
+        if negation is not None and isinstance(start, int):
+            if negated(text, start) is not negation:
+                continue
         if (allowed is None or value in allowed) and value not in values:
             values.append(value)
     return tuple(values)
@@ -135,7 +136,8 @@ def read_turn(tracker: Tracker) -> Turn:
         treatments=_entity_values(tracker, "treatment", TREATMENT_IDS),
         concerns=_entity_values(tracker, "concern"),
         areas=_entity_values(tracker, "area"),
-        others=_entity_values(tracker, "other_treatment", skip_negated=True),
+        others=_entity_values(tracker, "other_treatment", negation=False),
+        declined=_entity_values(tracker, "other_treatment", negation=True),
         vague=_entity_values(tracker, "generic_treatment", TREATMENT_IDS),
         remembered=remembered if remembered in TREATMENT_IDS else None,
         compared=tuple(t for t in compared if t in TREATMENT_IDS),

@@ -36,6 +36,8 @@ class Turn:
     areas: Tuple[str, ...] = ()
     others: Tuple[str, ...] = ()
     """Treatments named that the articles don't cover (knowledge base's not_offered)."""
+    declined: Tuple[str, ...] = ()
+    """Such treatments the visitor rules out: "alternatives to fillers"."""
     remembered: Optional[str] = None
     compared: Tuple[str, ...] = ()
     pending_topic: Optional[str] = None
@@ -189,6 +191,10 @@ def plan_question(turn: Turn) -> Plan:
     if topic == "comparison":
         # "microneedling or laser?": every treatment the generic word may mean
         mentioned = (*mentioned, *(t for t in turn.vague if t not in mentioned))
+        if not mentioned and not turn.compared and turn.declined:
+            # "alternatives to Laser360?" compares nothing offered: say so, and
+            # name the nearest treatment offered rather than all six
+            return Plan(Kind.OUT_OF_SCOPE, other=turn.declined[0], intent=turn.intent)
         if len(mentioned) == 1 and turn.remembered and turn.remembered != mentioned[0]:
             mentioned = (turn.remembered, *mentioned)
         treatments = mentioned or turn.compared or TREATMENT_IDS

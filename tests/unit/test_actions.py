@@ -508,6 +508,30 @@ async def test_a_treatment_ruled_out_is_not_the_question(
     assert message["answer"]["concern"] == "wrinkles"
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("What alternatives to Laser360 are available?", "laser360"),
+        ("Is there an alternative to Aerolase?", "aerolase"),
+    ],
+)
+async def test_alternatives_to_a_procedure_not_offered_name_the_nearest(
+    text: str, name: str, kb: KnowledgeBase, domain: Dict[str, Any]
+) -> None:
+    """Asked for alternatives to a procedure it does not give, the assistant
+    says so and names the nearest treatment offered, not a comparison of all
+    six."""
+    tracker = tracker_for(text, "ask_comparison")
+    start = text.lower().index(name)
+    tracker.latest_message["entities"] = [
+        {"entity": "other_treatment", "value": "other_lasers", "start": start}
+    ]
+    (message,), _ = await run_action(ActionAnswerQuestion(), tracker, domain)
+    assert message["answer"] == {"kind": "out_of_scope"}
+    assert message["response"] == "utter_not_offered_nearest"
+    assert kb.treatments["laser_skin_tightening"].name in message["text"]
+
+
 async def test_a_procedure_not_offered_points_to_the_nearest(
     kb: KnowledgeBase, domain: Dict[str, Any]
 ) -> None:
