@@ -161,6 +161,17 @@ def not_offered_plan(turn: Turn) -> Optional[Plan]:
     """
     if turn.others and not turn.treatments:
         return Plan(Kind.OUT_OF_SCOPE, other=turn.others[0], intent=turn.intent)
+    if turn.declined and not (
+        turn.treatments
+        or turn.vague
+        or turn.concerns
+        or turn.remembered
+        or turn.compared
+    ):
+        # "Who should not have M22?", "alternatives to Laser360?": ruled out, the
+        # procedure is still all the message is about ("I don't want Botox, what
+        # helps wrinkles?" asks about wrinkles instead)
+        return Plan(Kind.OUT_OF_SCOPE, other=turn.declined[0], intent=turn.intent)
     return None
 
 
@@ -191,10 +202,6 @@ def plan_question(turn: Turn) -> Plan:
     if topic == "comparison":
         # "microneedling or laser?": every treatment the generic word may mean
         mentioned = (*mentioned, *(t for t in turn.vague if t not in mentioned))
-        if not mentioned and not turn.compared and turn.declined:
-            # "alternatives to Laser360?" compares nothing offered: say so, and
-            # name the nearest treatment offered rather than all six
-            return Plan(Kind.OUT_OF_SCOPE, other=turn.declined[0], intent=turn.intent)
         if len(mentioned) == 1 and turn.remembered and turn.remembered != mentioned[0]:
             mentioned = (turn.remembered, *mentioned)
         treatments = mentioned or turn.compared or TREATMENT_IDS

@@ -317,8 +317,31 @@ def test_plan_out_of_scope(turn: Turn, expected: tuple) -> None:
         ),
         (Turn("ask_comparison", treatments=("thermage",), others=("surgery",)), None),
         (Turn("ask_pain", treatments=("thermage",)), None),
+        (Turn("ask_candidates", declined=("ipl",)), Plan("out_of_scope", other="ipl")),
+        (
+            Turn("ask_comparison", declined=("other_lasers",)),
+            Plan("out_of_scope", other="other_lasers"),
+        ),
+        (Turn("ask_recommendation", declined=("botox",), concerns=("wrinkles",)), None),
+        (Turn("ask_overview", declined=("surgery",), remembered="thermage"), None),
+        (
+            Turn(
+                "ask_pain", declined=("surgery",), vague=("thermage", "infrared_laser")
+            ),
+            None,
+        ),
     ],
-    ids=["botox", "filler-after-thermage", "thermage-vs-facelift", "no-other"],
+    ids=[
+        "botox",
+        "filler-after-thermage",
+        "thermage-vs-facelift",
+        "no-other",
+        "who-should-not-have-m22",
+        "alternatives-to-laser360",
+        "instead-of-botox-for-wrinkles",
+        "without-surgery-after-thermage",
+        "without-surgery-a-laser",
+    ],
 )
 def test_not_offered_plan(turn: Turn, expected: Optional[Plan]) -> None:
     plan = not_offered_plan(turn)
