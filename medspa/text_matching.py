@@ -29,7 +29,9 @@ MAX_WINDOW = 5
 # a generic word that may mean one of several treatments ("laser"), see
 # _resolve_generic: one mention per treatment that lists it
 GENERIC = "generic_treatment"
-_WORD = re.compile(r"[a-z0-9]+")
+# a word, or a "+" read as the word it stands for in names ("Elite+" is "Elite Plus")
+_WORD = re.compile(r"[a-z0-9]+|\+")
+_SYMBOL_WORDS = {"+": "plus"}
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,10 @@ def _fold(text: str) -> str:
 
 def tokens(text: str) -> List[Tuple[str, int, int]]:
     """Words of ``text`` (folded) with their character offsets."""
-    return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(_fold(text))]
+    return [
+        (_SYMBOL_WORDS.get(m.group(), m.group()), m.start(), m.end())
+        for m in _WORD.finditer(_fold(text))
+    ]
 
 
 def _allowed_typos(length: int) -> int:

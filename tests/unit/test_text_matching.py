@@ -86,6 +86,15 @@ def test_huge_text_is_bounded(matcher: Matcher) -> None:
         ("lip filler prices", ["fillers"], []),
         ("is thermage better than a facelift", ["surgery"], ["thermage"]),
         ("I feel great after my facial", [], []),
+        (
+            "Is there any downtime after my Elite + treatment?",
+            ["laser_hair_removal"],
+            [],
+        ),
+        ("How does Elite+ technology work?", ["laser_hair_removal"], []),
+        ("is Clear + Brilliant a laser?", [], ["laser_skin_tightening"]),
+        ("clear+brilliant or botox", ["botox"], ["laser_skin_tightening"]),
+        ("microneedling + PRP", ["prp"], ["microneedling"]),
     ],
 )
 def test_treatments_not_offered(
