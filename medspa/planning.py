@@ -157,7 +157,8 @@ def not_offered_plan(turn: Turn) -> Optional[Plan]:
 
     "Do you do Botox?" or "laser hair removal prices" must not be answered
     from the knowledge base of a treatment that merely sounds alike, nor of
-    the treatment the conversation was about.
+    the treatment the conversation was about. A procedure the visitor rules out
+    counts too when the message asks about nothing else.
     """
     if turn.others and not turn.treatments:
         return Plan(Kind.OUT_OF_SCOPE, other=turn.others[0], intent=turn.intent)
@@ -168,9 +169,8 @@ def not_offered_plan(turn: Turn) -> Optional[Plan]:
         or turn.remembered
         or turn.compared
     ):
-        # "Who should not have M22?", "alternatives to Laser360?": ruled out, the
-        # procedure is still all the message is about ("I don't want Botox, what
-        # helps wrinkles?" asks about wrinkles instead)
+        # "Who should not have M22?", "alternatives to Laser360?" ("I don't want
+        # Botox, what helps wrinkles?" asks about wrinkles instead)
         return Plan(Kind.OUT_OF_SCOPE, other=turn.declined[0], intent=turn.intent)
     return None
 
