@@ -155,15 +155,19 @@ class RealScore:
             f"treatment found: {self.treatment['found']}/{self.treatment['n']}"
             f" = {self.treatment_found:.1%}",
             f"answers about a treatment not named: {len(self.wrong_treatment)}",
-            *(f"  {line}" for line in self.wrong_treatment),
             "topic confusions (asked -> answered), same treatment:",
             *(
                 f"  {n:>3}  {asked} -> {got}"
                 for (asked, got), n in self.topic_confusions.most_common(15)
             ),
         ]
-        if show_misses:
-            lines += ["misses:", *(f"  {line}" for line in self.misses)]
+        if show_misses:  # items by name: never asked for on the test set
+            lines += [
+                "answers about a treatment not named:",
+                *(f"  {line}" for line in self.wrong_treatment),
+                "misses:",
+                *(f"  {line}" for line in self.misses),
+            ]
         return "\n".join(lines)
 
 

@@ -1,0 +1,30 @@
+"""The real-questions report: figures always, items by name only when asked."""
+
+from __future__ import annotations
+
+from tests.support.realworld import RealScore
+
+ITEM = {
+    "text": "Will Titan burn my skin?",
+    "treatment": "infrared_laser",
+    "topic": "side_effects",
+    "origin": "public",
+}
+WRONG = [{"kind": "kb", "treatment": "thermage", "topic": "side_effects"}]
+
+
+def test_an_answer_about_another_treatment_is_counted() -> None:
+    score = RealScore()
+    score.add(ITEM, WRONG, ok=False)
+    assert len(score.wrong_treatment) == 1
+    assert score.treatment_found == 0.0
+    assert score.accuracy() == 0.0
+
+
+def test_the_report_names_items_only_when_misses_are_asked_for() -> None:
+    """Run on the test set, the benchmark prints counts: no item to tune on."""
+    score = RealScore()
+    score.add(ITEM, WRONG, ok=False)
+    assert "answers about a treatment not named: 1" in score.report()
+    assert ITEM["text"] not in score.report()
+    assert ITEM["text"] in score.report(show_misses=True)
