@@ -240,6 +240,24 @@ def plan_question(turn: Turn) -> Plan:
     return Plan(Kind.KB, topic, (treatment,), concern, area, intent=turn.intent)
 
 
+def clinic_visit_plan(turn: Turn, plan: Plan) -> Plan:
+    """The team's contacts for a question about visiting the clinic itself.
+
+    "How long does a consultation take?" or "do you offer payment plans?"
+    names no treatment: asking which treatment it means (``clarify``) or
+    calling it out of scope helps less than a handoff to the clinic's team.
+    Any other plan is kept, so is the honest reply about a named procedure
+    the clinic does not give.
+    """
+    if (
+        plan.kind in (Kind.CLARIFY, Kind.OUT_OF_SCOPE)
+        and plan.other is None
+        and default_cues().has("clinic_visit", turn.text)
+    ):
+        return Plan(Kind.HANDOFF, intent=turn.intent)
+    return plan
+
+
 def offer_plan(turn: Turn, plan: Plan) -> Optional[Plan]:
     """The other question of a long post, to offer after answering the main one.
 

@@ -532,6 +532,26 @@ async def test_alternatives_to_a_procedure_not_offered_name_the_nearest(
     assert kb.treatments["laser_skin_tightening"].name in message["text"]
 
 
+@pytest.mark.parametrize(
+    ("action", "text", "intent"),
+    [
+        (
+            ActionAnswerQuestion(),
+            "How long does a consultation take?",
+            "ask_procedure_time",
+        ),
+        (ActionOutOfScope(), "Do you offer payment plans?", "out_of_scope"),
+    ],
+)
+async def test_a_question_about_visiting_the_clinic_gets_the_team(
+    action: ReplyAction, text: str, intent: str, domain: Dict[str, Any]
+) -> None:
+    """Not "which treatment do you mean?": the clinic's contacts."""
+    (message,), events = await run_action(action, tracker_for(text, intent), domain)
+    assert message["answer"] == {"kind": "handoff"}
+    assert get_settings().clinic.phone in message["text"]
+
+
 async def test_a_procedure_not_offered_points_to_the_nearest(
     kb: KnowledgeBase, domain: Dict[str, Any]
 ) -> None:

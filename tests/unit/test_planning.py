@@ -10,6 +10,7 @@ from medspa.contract import TREATMENT_IDS
 from medspa.planning import (
     Plan,
     Turn,
+    clinic_visit_plan,
     not_offered_plan,
     offer_plan,
     plan_chitchat,
@@ -422,3 +423,42 @@ def test_a_generic_word_out_of_the_nlu_s_reach_is_still_asked_about() -> None:
 )
 def test_offer_plan(turn: Turn, plan: Plan, offered: Optional[Plan]) -> None:
     assert offer_plan(turn, plan) == offered
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        ("How long does a consultation take?", "ask_procedure_time", "handoff"),
+        ("How does the deposit work?", "ask_mechanism", "handoff"),
+        ("What are your clinic hours?", "ask_procedure_time", "handoff"),
+        ("Do you offer payment plans?", "out_of_scope", "handoff"),
+        ("Is there parking?", "out_of_scope", "handoff"),
+        ("How long is the appointment?", "ask_procedure_time", "clarify"),
+        ("Can I go to the park after my treatment?", "ask_aftercare", "clarify"),
+        ("Does it hurt?", "ask_pain", "clarify"),
+        ("What is the weather like?", "out_of_scope", "out_of_scope"),
+    ],
+)
+def test_a_question_about_visiting_the_clinic_goes_to_the_team(
+    text: str, intent: str, expected: str
+) -> None:
+    turn = Turn(intent, text)
+    planned = (
+        plan_question(turn) if intent.startswith("ask_") else plan_out_of_scope(turn)
+    )
+    assert clinic_visit_plan(turn, planned).kind == expected
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        Turn(
+            "ask_cost", "how much is a microneedling consultation?", ("microneedling",)
+        ),
+        Turn("ask_cost", "is the Botox consultation free?", others=("botox",)),
+    ],
+    ids=["names-a-treatment", "names-a-procedure-not-offered"],
+)
+def test_a_plan_about_a_named_treatment_is_kept(turn: Turn) -> None:
+    planned = not_offered_plan(turn) or plan_question(turn)
+    assert clinic_visit_plan(turn, planned) == planned
