@@ -42,14 +42,23 @@ from components.stored_arrays import ArrayModelComponent
 logger = logging.getLogger(__name__)
 
 
-def _sentence_blocks(message: Message) -> Tuple[List[Any], List[np.ndarray]]:
-    """The message's sparse and dense sentence feature matrices, by featurizer."""
+def _sentence_blocks(
+    message: Message, as_csr: bool = True
+) -> Tuple[List[Any], List[np.ndarray]]:
+    """The message's sparse and dense sentence feature matrices, by featurizer.
+
+    Args:
+        message: a featurized message.
+        as_csr: sparse blocks as CSR matrices (else as the featurizer made them).
+
+    """
     sparse, dense = [], []
     for feature in message.features:
         if feature.attribute != TEXT or feature.type != FEATURE_TYPE_SENTENCE:
             continue
         if feature.is_sparse():
-            sparse.append(scipy.sparse.csr_matrix(feature.features))
+            features = feature.features
+            sparse.append(scipy.sparse.csr_matrix(features) if as_csr else features)
         else:
             dense.append(np.asarray(feature.features, dtype=np.float64))
     return sparse, dense
@@ -181,17 +190,44 @@ class LinearIntentClassifier(ArrayModelComponent, IntentClassifier):
 
     # -- prediction ---------------------------------------------------------------
 
+    def _scores(self, message: Message) -> np.ndarray:
+        """One message's intent scores, the row of :meth:`_matrix` times the weights.
+
+        The same arithmetic as ``_matrix(...) @ coef.T``, done on the few
+        non-zero counts of each block with numpy alone: building and stacking
+        scipy matrices for one row cost more than the product itself.
+        """
+        assert self.model is not None
+        if "coef_t" not in self.model:
+            # the weights transposed once, C-contiguous: rows gathered by column
+            self.model["coef_t"] = np.ascontiguousarray(self.model["coef"].T)
+        coef_t, idf = self.model["coef_t"], self.model["idf"]
+        sparse, dense = _sentence_blocks(message, as_csr=False)
+        if len(sparse) != len(idf):
+            raise ValueError(
+                f"{type(self).__name__} expects {len(idf)} sparse featurizers' "
+                f"sentence features, got {len(sparse)}"
+            )
+        scores = self.model["intercept"].copy()
+        offset = 0
+        for counts, weights in zip(sparse, idf, strict=True):
+            counts = counts.tocoo(copy=True)
+            counts.sum_duplicates()
+            columns = counts.col
+            tfidf = (1.0 + np.log(np.maximum(counts.data, 1.0))) * weights[columns]
+            tfidf /= max(float(np.sqrt(tfidf @ tfidf)), 1e-12)
+            scores += tfidf @ coef_t[offset + columns]
+            offset += len(weights)
+        for vector in dense:
+            vector = vector.reshape(-1) * self.config["dense_weight"]
+            scores += vector @ coef_t[offset : offset + len(vector)]
+            offset += len(vector)
+        return scores
+
     def probabilities(self, messages: List[Message]) -> np.ndarray:
         """Each message's probability of every intent (rows follow ``messages``)."""
         assert self.model is not None
-        # the weights transposed once, C-contiguous: scipy would otherwise copy
-        # the whole (features x intents) matrix for every message
-        if "coef_t" not in self.model:
-            self.model["coef_t"] = np.ascontiguousarray(self.model["coef"].T)
-        scores = (
-            self._matrix(messages, self.model["idf"]) @ self.model["coef_t"]
-            + self.model["intercept"]
-        )
+        scores = np.vstack([self._scores(message) for message in messages])
         if len(self.model["classes"]) == 2:  # sklearn's binary case: one column
             scores = np.hstack([-scores / 2, scores / 2])
         scores = np.exp(scores - scores.max(axis=1, keepdims=True))

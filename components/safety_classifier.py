@@ -108,23 +108,27 @@ class SafetyClassifier(ArrayModelComponent):
 
     # -- features -----------------------------------------------------------------
 
-    def _features(
+    def _blocks(
         self, texts: Sequence[str], embeddings: Sequence[np.ndarray]
-    ) -> scipy.sparse.csr_matrix:
-        """One row per text: n-gram blocks, the embedding, the cues found."""
+    ) -> List[Any]:
+        """The feature blocks of every text (one row each): n-grams, embedding, cues."""
         cues = default_cues()
         cue_rows = np.array(
             [[k in cues.found(t, SAFETY_CUES) for k in _CUE_KINDS] for t in texts],
             dtype=np.float64,
         )
+        return [
+            *(h.transform(texts) for h in _HASHERS),
+            np.vstack(embeddings) * self.config["dense_weight"],
+            cue_rows * self.config["cue_weight"],
+        ]
+
+    def _features(
+        self, texts: Sequence[str], embeddings: Sequence[np.ndarray]
+    ) -> scipy.sparse.csr_matrix:
+        """One row per text: n-gram blocks, the embedding, the cues found."""
         return scipy.sparse.hstack(
-            [
-                *(h.transform(texts) for h in _HASHERS),
-                scipy.sparse.csr_matrix(
-                    np.vstack(embeddings) * self.config["dense_weight"]
-                ),
-                scipy.sparse.csr_matrix(cue_rows * self.config["cue_weight"]),
-            ],
+            [scipy.sparse.csr_matrix(b) for b in self._blocks(texts, embeddings)],
             format="csr",
         )
 
@@ -238,7 +242,12 @@ class SafetyClassifier(ArrayModelComponent):
     def scores(self, texts: Sequence[str], embeddings: Sequence[np.ndarray]) -> Any:
         """The probability that each text reports a problem."""
         assert self.model is not None
-        logits = self._features(texts, embeddings) @ self.model["coef"]
+        # block by block: the same product as ``_features(...) @ coef`` without
+        # stacking the blocks into one matrix first
+        coef, logits, offset = self.model["coef"], np.zeros(len(texts)), 0
+        for block in self._blocks(texts, embeddings):
+            logits += block @ coef[offset : offset + block.shape[1]]
+            offset += block.shape[1]
         return 1.0 / (1.0 + np.exp(-(logits + self.model["intercept"][0])))
 
     def score(self, message: Message) -> float:

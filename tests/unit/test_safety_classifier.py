@@ -139,6 +139,28 @@ def test_a_long_question_stays_a_question(trained: Trained) -> None:
     assert _safety(trained, post)["report"] is False
 
 
+def test_scores_equal_scikit_learn_on_the_stacked_features(
+    trained: Trained,
+) -> None:
+    """Scored block by block, a text gets what the fitted regression gives it."""
+    from sklearn.linear_model import LogisticRegression
+
+    _, storage = trained
+    classifier = _load(storage)
+    texts = [*REPORTS, *QUESTIONS]
+    embeddings = [shared_encoder().encode(t).sentence for t in texts]
+    features = classifier._features(texts, embeddings)
+    reference = LogisticRegression()
+    reference.classes_ = np.array([False, True])
+    reference.coef_ = classifier.model["coef"].reshape(1, -1)
+    reference.intercept_ = classifier.model["intercept"]
+    np.testing.assert_allclose(
+        classifier.scores(texts, embeddings),
+        reference.predict_proba(features)[:, 1],
+        rtol=1e-12,
+    )
+
+
 def test_stored_model_is_plain_arrays(trained: Trained) -> None:
     _, storage = trained
     with storage.read_from(Resource("safety")) as directory:
