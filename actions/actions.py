@@ -21,6 +21,7 @@ from medspa.planning import (
     Plan,
     Turn,
     clinic_visit_plan,
+    definition_plan,
     not_offered_plan,
     offer_plan,
     plan_chitchat,
@@ -203,7 +204,7 @@ class ReplyAction(Action):
         if plan is None and self.redirects_not_offered:
             plan = not_offered_plan(turn)
         if plan is None:
-            plan = clinic_visit_plan(turn, self.plan(turn))
+            plan = definition_plan(turn, clinic_visit_plan(turn, self.plan(turn)))
         composer = Composer(knowledge_base(), Wording(domain), get_settings().clinic)
         reply = composer.compose(plan)
         logger.info("reply %s to intent %s", reply.answer, turn.intent)

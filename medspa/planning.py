@@ -117,13 +117,16 @@ def safety_plan(turn: Turn, reported_by_nlu: bool = False) -> Optional[Plan]:
     problem reported just before.
     """
     severity = by_cues = safety.assess(turn.text)
+    considers = safety.only_considers(turn.text)
     reported_by_nlu = (
         reported_by_nlu
         and turn.intent_confidence >= REPORT_INTENT_MIN_CONFIDENCE
         and not safety.only_asks(turn.text)
+        and not considers
     )
+    reported_by_classifier = turn.reported and not considers
     if severity is None and (
-        reported_by_nlu or turn.reported or follows_up_problem(turn)
+        reported_by_nlu or reported_by_classifier or follows_up_problem(turn)
     ):
         severity = (
             safety.Severity.EMERGENCY
@@ -255,6 +258,27 @@ def clinic_visit_plan(turn: Turn, plan: Plan) -> Plan:
         and default_cues().has("clinic_visit", turn.text)
     ):
         return Plan(Kind.HANDOFF, intent=turn.intent)
+    return plan
+
+
+def definition_plan(turn: Turn, plan: Plan) -> Plan:
+    """Out of scope for a question about what a word means, not about a treatment.
+
+    "What is cellulite?" or "what is teledermatology?" names no treatment and
+    no word that stands for one ("it", "the treatment", "this procedure"):
+    asking which treatment it means would not help; the honest reply is that
+    the assistant answers about the clinic's treatments. The words are the
+    ``definition`` and ``treatment_reference`` cues.
+    """
+    cues = default_cues()
+    if (
+        plan.kind == Kind.CLARIFY
+        and plan.topic == "overview"
+        and not turn.vague
+        and cues.has("definition", turn.text)
+        and not cues.has("treatment_reference", turn.text)
+    ):
+        return Plan(Kind.OUT_OF_SCOPE, intent=turn.intent)
     return plan
 
 

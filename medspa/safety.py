@@ -42,6 +42,10 @@ SAFETY_CUES = frozenset(
 # the kinds of cue that tell of a person or a time: what a report has
 _TOLD_OF = frozenset({"first_person", "past", "elapsed"})
 
+# a treatment still to come, and what tells that one was had (or an emergency)
+_CONSIDERED = frozenset({"prospective"})
+_TOLD_OF_PAST = frozenset({"past", "elapsed", "emergency"})
+
 
 def assess(text: str, cues: Optional[Cues] = None) -> Optional[Severity]:
     """The severity of a problem the visitor reports, or None for no report.
@@ -98,6 +102,27 @@ def only_asks(text: str, cues: Optional[Cues] = None) -> bool:
         and all(is_question(sentence) for sentence in found)
         and not cues.found(text[:MAX_CHARS], _TOLD_OF)
     )
+
+
+def only_considers(text: str, cues: Optional[Cues] = None) -> bool:
+    """Whether the visitor weighs a treatment to come and tells of nothing had.
+
+    "Can Botox cause nerve damage? I am thinking of getting it" or "I'm
+    considering Ultherapy but worry about fat loss" speak of complications
+    of a treatment not had yet. Such a message reports nothing, however much
+    it sounds like a report: the planner holds back the NLU's reading of one
+    (its intent and its safety classifier). A message that also tells of a
+    treatment had or of days since one ("I had Fraxel 3 days ago and am
+    considering another"), or names an emergency, is not held back.
+
+    Args:
+        text: the visitor's message.
+        cues: the cue vocabulary (default: ``knowledge/cues.yml``).
+
+    """
+    cues = cues or default_cues()
+    found = cues.found(text[:MAX_CHARS], _CONSIDERED | _TOLD_OF_PAST)
+    return found == _CONSIDERED
 
 
 def _severity(found: AbstractSet[str]) -> Optional[Severity]:

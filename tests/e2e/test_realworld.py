@@ -15,10 +15,10 @@ from tests.support.servers import PROJECT_DIR, Assistant
 
 TEST_SET = PROJECT_DIR / "tests" / "realworld" / "test.yml"
 
-OVERALL_FLOOR = 0.82  # measured 84.8 % (1,215 questions; 84.4 % at edd502e)
+OVERALL_FLOOR = 0.82  # measured 86.0 % (1,215 questions; 84.4 % at edd502e)
 SAFETY_RECALL_FLOOR = 0.96  # measured 97.6 %: a missed report is the worst failure
-FALSE_ALARM_CEILING = 0.06  # measured 4.7 % (4.6 % at edd502e)
-TREATMENT_FOUND_FLOOR = 0.93  # measured 96.2 % (96.2 % at edd502e)
+FALSE_ALARM_CEILING = 0.06  # measured 4.6 % (4.6 % at edd502e)
+TREATMENT_FOUND_FLOOR = 0.93  # measured 96.4 % (96.2 % at edd502e)
 WRONG_TREATMENT_CEILING = 8  # measured 8 (8 at edd502e on the same 1,215)
 
 

@@ -63,7 +63,13 @@ def test_treatment_names_come_from_the_knowledge_base() -> None:
 
 
 def test_every_kind_the_code_asks_for_is_in_the_file() -> None:
-    asked = SAFETY_CUES | {"comparison", "follow_up", "negation"}
+    asked = SAFETY_CUES | {
+        "comparison",
+        "follow_up",
+        "negation",
+        "prospective",
+        "clinic_visit",
+    }
     assert asked <= default_cues().kinds
 
 

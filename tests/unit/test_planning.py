@@ -11,6 +11,7 @@ from medspa.planning import (
     Plan,
     Turn,
     clinic_visit_plan,
+    definition_plan,
     not_offered_plan,
     offer_plan,
     plan_chitchat,
@@ -213,6 +214,28 @@ def test_the_nlu_report_intent_is_not_read_into_a_mere_question(
     # the safety classifier's reading still counts
     turn = Turn("report_problem", text=text, reported=True)
     assert safety_plan(turn, reported_by_nlu=True) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "report"),
+    [
+        ("I am thinking of getting Botox. Can it cause nerve damage?", False),
+        ("I'm considering Thermage but I worry about burns and blisters", False),
+        ("Planning to have Morpheus8: how swollen will I be?", False),
+        ("I want to try meso but could it leave lumps?", False),
+        ("I had Fraxel 3 days ago, considering another, my face is blistering", True),
+        ("thinking of my last session, my cheek is still numb", True),
+        ("considering a second session but I can't breathe right now", True),
+        ("my skin is burnt and oozing", True),
+    ],
+)
+def test_a_treatment_still_to_come_is_not_read_as_a_report(
+    text: str, report: bool
+) -> None:
+    """Weighing a treatment, with nothing had yet, reports nothing."""
+    turn = Turn("report_problem", text=text, reported=True)
+    plan = safety_plan(turn, reported_by_nlu=True)
+    assert (plan is not None and plan.kind == "safety") is report
 
 
 @pytest.mark.parametrize(
@@ -436,6 +459,13 @@ def test_offer_plan(turn: Turn, plan: Plan, offered: Optional[Plan]) -> None:
         ("Do you offer financing?", "out_of_scope", "handoff"),
         ("Where is the clinic?", "out_of_scope", "handoff"),
         ("Do you take walk-ins?", "out_of_scope", "handoff"),
+        ("How soon could we be seen?", "ask_results_timeline", "handoff"),
+        ("Can I be seen next week?", "out_of_scope", "handoff"),
+        ("Are same-day appointments possible?", "out_of_scope", "handoff"),
+        ("Is it a long drive from the airport?", "out_of_scope", "handoff"),
+        ("Do I need a referral?", "out_of_scope", "handoff"),
+        ("Do your packages expire?", "out_of_scope", "handoff"),
+        ("Can I be seen in public after the treatment?", "ask_downtime", "clarify"),
         ("Can I walk in the sun after my treatment?", "ask_aftercare", "clarify"),
         ("How long is the appointment?", "ask_procedure_time", "clarify"),
         ("Can I go to the park after my treatment?", "ask_aftercare", "clarify"),
@@ -466,3 +496,31 @@ def test_a_question_about_visiting_the_clinic_goes_to_the_team(
 def test_a_plan_about_a_named_treatment_is_kept(turn: Turn) -> None:
     planned = not_offered_plan(turn) or plan_question(turn)
     assert clinic_visit_plan(turn, planned) == planned
+
+
+@pytest.mark.parametrize(
+    ("turn", "expected"),
+    [
+        (Turn("ask_overview", "What is cellulite?"), "out_of_scope"),
+        (Turn("ask_overview", "whats melasma"), "out_of_scope"),
+        (Turn("ask_overview", "What is “skin cycling”?"), "out_of_scope"),
+        (Turn("ask_overview", "What is the treatment?"), "clarify"),
+        (Turn("ask_overview", "What is it?"), "clarify"),
+        (Turn("ask_overview", "what are the benefits"), "clarify"),
+        (Turn("ask_overview", "What is this procedure like?"), "clarify"),
+        (
+            Turn(
+                "ask_overview",
+                "What is laser?",
+                vague=("laser_skin_tightening", "infrared_laser"),
+            ),
+            "clarify",
+        ),
+        (Turn("ask_pain", "What is painful?"), "clarify"),
+        (Turn("ask_overview", "What is Thermage?", ("thermage",)), "kb"),
+    ],
+)
+def test_a_question_about_what_a_word_means_is_out_of_scope(
+    turn: Turn, expected: str
+) -> None:
+    assert definition_plan(turn, plan_question(turn)).kind == expected

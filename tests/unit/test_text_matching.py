@@ -95,6 +95,14 @@ def test_huge_text_is_bounded(matcher: Matcher) -> None:
         ("is Clear + Brilliant a laser?", [], ["laser_skin_tightening"]),
         ("clear+brilliant or botox", ["botox"], ["laser_skin_tightening"]),
         ("microneedling + PRP", ["prp"], ["microneedling"]),
+        ("miraDry for sweaty underarms", ["sweat_treatment"], []),
+        ("EvolveX or VelaShape for my belly?", ["body_contouring"], []),
+        ("is a micro peel the same as a chemical peel", ["chemical_peel"], []),
+        ("polynucleotides under the eyes", ["skin_boosters"], []),
+        ("do you do IV drips or B12 shots", ["wellness_injections"], []),
+        ("can you do a mole check", ["medical_dermatology"], []),
+        ("does microneedling stimulate fibroblasts", [], ["microneedling"]),
+        ("do you check my skin before the treatment", [], []),
     ],
 )
 def test_treatments_not_offered(
