@@ -42,23 +42,14 @@ from components.stored_arrays import ArrayModelComponent
 logger = logging.getLogger(__name__)
 
 
-def _sentence_blocks(
-    message: Message, as_csr: bool = True
-) -> Tuple[List[Any], List[np.ndarray]]:
-    """The message's sparse and dense sentence feature matrices, by featurizer.
-
-    Args:
-        message: a featurized message.
-        as_csr: sparse blocks as CSR matrices (else as the featurizer made them).
-
-    """
+def _sentence_blocks(message: Message) -> Tuple[List[Any], List[np.ndarray]]:
+    """The message's sparse and dense sentence feature matrices, by featurizer."""
     sparse, dense = [], []
     for feature in message.features:
         if feature.attribute != TEXT or feature.type != FEATURE_TYPE_SENTENCE:
             continue
         if feature.is_sparse():
-            features = feature.features
-            sparse.append(scipy.sparse.csr_matrix(features) if as_csr else features)
+            sparse.append(feature.features)
         else:
             dense.append(np.asarray(feature.features, dtype=np.float64))
     return sparse, dense
@@ -89,31 +80,49 @@ class LinearIntentClassifier(ArrayModelComponent, IntentClassifier):
 
     # -- features ---------------------------------------------------------------
 
+    def _row(
+        self, message: Message, idf: List[np.ndarray]
+    ) -> Tuple[np.ndarray, np.ndarray, int]:
+        """The message's feature row: its non-zero columns, their values, its width.
+
+        Each sparse block's counts as sublinear TF-IDF scaled to unit length,
+        then the dense blocks times ``dense_weight``.
+        """
+        sparse, dense = _sentence_blocks(message)
+        if len(sparse) != len(idf):
+            raise ValueError(
+                f"{type(self).__name__} expects {len(idf)} sparse featurizers' "
+                f"sentence features, got {len(sparse)}"
+            )
+        columns, values, offset = [], [], 0
+        for counts, weights in zip(sparse, idf, strict=True):
+            counts = scipy.sparse.coo_matrix(counts, dtype=np.float64)
+            counts.sum_duplicates()
+            tfidf = (1.0 + np.log(np.maximum(counts.data, 1.0))) * weights[counts.col]
+            tfidf /= max(float(np.sqrt(tfidf @ tfidf)), 1e-12)
+            columns.append(offset + counts.col)
+            values.append(tfidf)
+            offset += len(weights)
+        for vector in dense:
+            vector = vector.reshape(-1) * self.config["dense_weight"]
+            columns.append(offset + np.arange(len(vector)))
+            values.append(vector)
+            offset += len(vector)
+        return np.concatenate(columns), np.concatenate(values), offset
+
     def _matrix(
         self, messages: List[Message], idf: List[np.ndarray]
     ) -> scipy.sparse.csr_matrix:
-        """One row per message: weighted sparse blocks, then the dense blocks."""
-        rows = []
-        for message in messages:
-            sparse, dense = _sentence_blocks(message)
-            if len(sparse) != len(idf):
-                raise ValueError(
-                    f"{type(self).__name__} expects {len(idf)} sparse featurizers' "
-                    f"sentence features, got {len(sparse)}"
-                )
-            parts = []
-            for counts, weights in zip(sparse, idf, strict=True):
-                tfidf = counts.astype(np.float64)
-                tfidf.data = 1.0 + np.log(np.maximum(tfidf.data, 1.0))
-                tfidf = tfidf.multiply(weights.reshape(1, -1)).tocsr()
-                norm = float(np.sqrt(tfidf.multiply(tfidf).sum()))
-                parts.append(tfidf / max(norm, 1e-12))
-            parts += [
-                scipy.sparse.csr_matrix(d.reshape(1, -1) * self.config["dense_weight"])
-                for d in dense
-            ]
-            rows.append(scipy.sparse.hstack(parts, format="csr"))
-        return scipy.sparse.vstack(rows, format="csr")
+        """One row per message (:meth:`_row`), for training."""
+        rows = [self._row(message, idf) for message in messages]
+        return scipy.sparse.csr_matrix(
+            (
+                np.concatenate([values for _, values, _ in rows]),
+                np.concatenate([columns for columns, _, _ in rows]),
+                np.cumsum([0] + [len(columns) for columns, _, _ in rows]),
+            ),
+            shape=(len(rows), rows[0][2]),
+        )
 
     @staticmethod
     def _idf(messages: List[Message]) -> List[np.ndarray]:
@@ -191,38 +200,17 @@ class LinearIntentClassifier(ArrayModelComponent, IntentClassifier):
     # -- prediction ---------------------------------------------------------------
 
     def _scores(self, message: Message) -> np.ndarray:
-        """One message's intent scores, the row of :meth:`_matrix` times the weights.
+        """One message's intent scores: its row (:meth:`_row`) times the weights.
 
-        The same arithmetic as ``_matrix(...) @ coef.T``, done on the few
-        non-zero counts of each block with numpy alone: building and stacking
-        scipy matrices for one row cost more than the product itself.
+        Only the row's non-zero columns are read, with numpy alone: building
+        and stacking scipy matrices for one row cost more than the product.
         """
         assert self.model is not None
         if "coef_t" not in self.model:
             # the weights transposed once, C-contiguous: rows gathered by column
             self.model["coef_t"] = np.ascontiguousarray(self.model["coef"].T)
-        coef_t, idf = self.model["coef_t"], self.model["idf"]
-        sparse, dense = _sentence_blocks(message, as_csr=False)
-        if len(sparse) != len(idf):
-            raise ValueError(
-                f"{type(self).__name__} expects {len(idf)} sparse featurizers' "
-                f"sentence features, got {len(sparse)}"
-            )
-        scores = self.model["intercept"].copy()
-        offset = 0
-        for counts, weights in zip(sparse, idf, strict=True):
-            counts = counts.tocoo(copy=True)
-            counts.sum_duplicates()
-            columns = counts.col
-            tfidf = (1.0 + np.log(np.maximum(counts.data, 1.0))) * weights[columns]
-            tfidf /= max(float(np.sqrt(tfidf @ tfidf)), 1e-12)
-            scores += tfidf @ coef_t[offset + columns]
-            offset += len(weights)
-        for vector in dense:
-            vector = vector.reshape(-1) * self.config["dense_weight"]
-            scores += vector @ coef_t[offset : offset + len(vector)]
-            offset += len(vector)
-        return scores
+        columns, values, _ = self._row(message, self.model["idf"])
+        return self.model["intercept"] + values @ self.model["coef_t"][columns]
 
     def probabilities(self, messages: List[Message]) -> np.ndarray:
         """Each message's probability of every intent (rows follow ``messages``)."""
