@@ -7,7 +7,7 @@ safety message always wins, whatever the NLU made of it.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Set
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -21,6 +21,7 @@ from medspa.planning import (
     Plan,
     Turn,
     clinic_visit_plan,
+    decline_plan,
     definition_plan,
     not_offered_plan,
     offer_plan,
@@ -89,19 +90,32 @@ def problem_open(tracker: Tracker) -> bool:
     """Whether the last answer before this message was safety advice.
 
     Small talk and the clinic's contacts in between leave it open ("thanks"
-    ... "should I put ice on it?"); any other answer closes it.
+    ... "should I put ice on it?"); any other answer closes it. An answer is
+    all the bot said to one message: safety advice followed by a word on a
+    procedure the clinic does not offer is still safety advice.
     """
+    kinds: Set[str] = set()
     latest = True  # the visitor's latest message comes last: skip it
     for event in reversed(tracker.events):
-        if event.get("event") == "user" and latest:
-            latest = False
+        if event.get("event") == "user":
+            if not latest and _closes_or_opens(kinds) is not None:
+                return bool(_closes_or_opens(kinds))
+            latest, kinds = False, set()
             continue
         answer = (event.get("metadata") or {}).get("answer") or {}
-        if event.get("event") != "bot" or not answer:
-            continue
-        if answer.get("kind") not in _KEEPS_PROBLEM_OPEN:
-            return bool(answer.get("kind") == Kind.SAFETY)
-    return False
+        if event.get("event") == "bot" and answer:
+            kinds.add(str(answer.get("kind")))
+    return bool(_closes_or_opens(kinds))
+
+
+def _closes_or_opens(kinds: Set[str]) -> Optional[bool]:
+    """True if an answer's kinds keep a problem open, False if they close it.
+
+    None when they say nothing either way (small talk, contacts, no answer).
+    """
+    if Kind.SAFETY.value in kinds:
+        return True
+    return False if kinds - {kind.value for kind in _KEEPS_PROBLEM_OPEN} else None
 
 
 def _confidence(message: Dict[str, Any]) -> float:
@@ -212,6 +226,9 @@ class ReplyAction(Action):
         offered = offer_plan(turn, plan)
         if offered is not None:
             replies.append(composer.offer_reply(offered, reply))
+        declined = decline_plan(plan)
+        if declined is not None:
+            replies.append(composer.decline_reply(declined))
         for message in replies:
             dispatcher.utter_message(
                 response=message.response,

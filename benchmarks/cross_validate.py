@@ -9,10 +9,13 @@ servers on it and grades the fold through the REST channel, exactly as
 are summed. Tune on this, never on ``tests/realworld/test.yml``.
 
 usage: python -m benchmarks.cross_validate [--folds 2] [--show-misses]
-       [--questions tests/realworld/dev.yml] [--keep]
+       [--questions tests/realworld/dev.yml] [--keep | --reuse]
 
 ``--keep`` leaves each fold's model in ``var/cross_validation/`` for a closer
-look (``python -m benchmarks.explain``).
+look (``python -m benchmarks.explain``). ``--reuse`` grades with those kept
+models instead of training again: a quick figure for a change to the actions
+alone (planning), never for a change to the training data, the pipeline or
+the domain (the model carries its responses).
 """
 
 from __future__ import annotations
@@ -98,6 +101,9 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=2)
     parser.add_argument("--show-misses", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep fold models")
+    parser.add_argument(
+        "--reuse", action="store_true", help="grade with the kept fold models"
+    )
     args = parser.parse_args()
     items = yaml.safe_load(args.questions.read_text())
     total = RealScore()
@@ -106,12 +112,13 @@ def main() -> None:
         print(f"fold {fold}: {len(held_out)} questions held out")
         with tempfile.TemporaryDirectory() as tmp:
             workdir = Path(tmp)
-            model = train_without(held_out, workdir)
+            kept = KEPT / f"fold-{fold}-of-{args.folds}.tar.gz"
+            model = kept if args.reuse else train_without(held_out, workdir)
             with running_assistant(
                 workdir / "run", rasa_args=["--model", str(model)]
             ) as assistant:
                 score = grade_real(assistant.rasa_url, assistant.token, held_out)
-            if args.keep:
+            if args.keep and not args.reuse:
                 KEPT.mkdir(parents=True, exist_ok=True)
                 shutil.copy(model, KEPT / f"fold-{fold}-of-{args.folds}.tar.gz")
         print(f"  fold {fold}: {score.accuracy():.1%} right")

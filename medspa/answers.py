@@ -341,6 +341,19 @@ class Composer:
         )
         return Reply(response, contract.plain_answer(Kind.OUT_OF_SCOPE), variables)
 
+    def decline_reply(self, plan: Plan) -> Reply:
+        """After safety advice: the clinic does not offer the procedure named."""
+        other = self.kb.not_offered[plan.other or ""]
+        return Reply(
+            "utter_not_offered_after_safety",
+            contract.plain_answer(Kind.OUT_OF_SCOPE),
+            {
+                "other_name": other.name,
+                "clinic_name": self.clinic.name,
+                "treatment_names": self._names(list(self.kb.treatments)),
+            },
+        )
+
     def compose(self, plan: Plan) -> Reply:
         """The reply for any plan."""
         return self._replies[plan.kind](plan)

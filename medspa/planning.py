@@ -295,6 +295,24 @@ def offer_plan(turn: Turn, plan: Plan) -> Optional[Plan]:
     return Plan(Kind.KB, topic, plan.treatments, intent=turn.other_intent or "")
 
 
+def decline_plan(plan: Plan) -> Optional[Plan]:
+    """After safety advice about a procedure the clinic does not give, its decline.
+
+    "Risk of being unable to swallow after Botox in the neck?" may report a
+    problem or only ask about one: the advice to contact whoever gave the
+    Botox comes first, then the honest word that the clinic does not offer it,
+    so the assistant answers nothing about it. Not after emergency advice:
+    emergency care is all that message says.
+    """
+    if (
+        plan.kind != Kind.SAFETY
+        or plan.other is None
+        or plan.severity is safety.Severity.EMERGENCY
+    ):
+        return None
+    return Plan(Kind.OUT_OF_SCOPE, other=plan.other, intent=plan.intent)
+
+
 def plan_unsure_report(turn: Turn) -> Plan:
     """A message the NLU thought, unsure, a report, and nothing else did.
 

@@ -114,6 +114,22 @@ def test_safety_wins_over_an_faq_reading(assistant: Assistant) -> None:
     assert "contact" in text.lower() and "urgent medical care" in text
 
 
+def test_a_problem_after_a_procedure_not_offered_gets_advice_then_the_decline(
+    assistant: Assistant,
+) -> None:
+    sender = new_sender()
+    answers = ask(
+        assistant, sender, "My left eyelid droops 5 days after Botox, is that bad?"
+    )
+    assert answers == [{"kind": "safety"}, {"kind": "out_of_scope"}]
+    advice, decline = assistant.turn_texts(sender)
+    assert "practitioner who gave you Botox" in advice
+    assert "urgent medical care" in advice
+    assert "doesn't offer Botox" in decline
+    # the decline does not close the problem: a follow-up about it stays safety
+    assert ask(assistant, sender, "should I put ice on it?") == [{"kind": "safety"}]
+
+
 @pytest.mark.parametrize(
     ("text", "kind"),
     [

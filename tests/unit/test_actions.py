@@ -6,7 +6,7 @@ project's domain.yml, so the tests read what a visitor would read.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import pytest
 from rasa.core.nlg.interpolator import interpolate_text
@@ -580,17 +580,25 @@ async def test_the_safety_classifier_flag_gets_safety_advice(
     assert message["answer"] == {"kind": "safety"}
 
 
+Answered = Union[Dict[str, Any], Tuple[Dict[str, Any], ...]]
+
+
 def _after(
-    earlier: List[Dict[str, Any]], text: str, intent: str, **entities: List[str]
+    earlier: List[Answered], text: str, intent: str, **entities: List[str]
 ) -> Tracker:
-    """A tracker whose conversation had the ``earlier`` bot answers."""
+    """A tracker whose conversation had the ``earlier`` bot answers.
+
+    Each item of ``earlier`` answers one visitor message: an answer, or a
+    tuple of the answers of the bot's messages to it.
+    """
     tracker = tracker_for(text, intent, entities)
-    history: List[Dict[str, Any]] = []
-    for answer in earlier:
-        history += [
-            {"event": "user", "text": "..."},
-            {"event": "bot", "text": "...", "metadata": {"answer": answer}},
-        ]
+    history: List[Dict[str, Any]] = [{"event": "bot", "text": "Hi!"}]
+    for answers in earlier:
+        history.append({"event": "user", "text": "..."})
+        for answer in answers if isinstance(answers, tuple) else (answers,):
+            history.append(
+                {"event": "bot", "text": "...", "metadata": {"answer": answer}}
+            )
     tracker.events = history + tracker.events
     return tracker
 
@@ -628,6 +636,20 @@ def _after(
             "kb",
         ),
         ([], "should I put ice on it?", "ask_aftercare", {}, "clarify"),
+        (
+            [({"kind": "safety"}, {"kind": "out_of_scope"})],
+            "should I put ice on it?",
+            "ask_aftercare",
+            {},
+            "safety",
+        ),
+        (
+            [({"kind": "safety"}, {"kind": "out_of_scope"}), {"kind": "kb"}],
+            "should I put ice on it?",
+            "ask_aftercare",
+            {"treatment": ["thermage"]},
+            "kb",
+        ),
     ],
     ids=[
         "ice",
@@ -636,6 +658,8 @@ def _after(
         "something-else",
         "closed-by-an-answer",
         "no-problem-reported",
+        "advice-then-a-decline",
+        "advice-then-a-decline-closed-by-an-answer",
     ],
 )
 async def test_a_follow_up_about_the_problem_stays_safety(
@@ -677,13 +701,18 @@ async def test_a_problem_after_a_treatment_given_elsewhere_sends_to_that_practit
         "report_problem",
         {"other_treatment": ["botox"]},
     )
-    (message,), events = await run_action(ActionSafety(), tracker, domain)
+    (message, decline), events = await run_action(ActionSafety(), tracker, domain)
     assert message["answer"] == {"kind": "safety"}
     assert message["response"] == "utter_safety_elsewhere"
     assert kb.not_offered["botox"].name in message["text"]
-    assert "practitioner who treated you" in message["text"]
+    assert "practitioner who gave you" in message["text"]
     assert get_settings().clinic.phone in message["text"]
     assert "{" not in message["text"]
+    # then the honest word that the clinic does not offer it, no FAQ answer
+    assert decline["answer"] == {"kind": "out_of_scope"}
+    assert decline["response"] == "utter_not_offered_after_safety"
+    assert kb.not_offered["botox"].name in decline["text"]
+    assert "{" not in decline["text"]
     assert events == []
 
 

@@ -11,6 +11,7 @@ from medspa.planning import (
     Plan,
     Turn,
     clinic_visit_plan,
+    decline_plan,
     definition_plan,
     not_offered_plan,
     offer_plan,
@@ -446,6 +447,26 @@ def test_a_generic_word_out_of_the_nlu_s_reach_is_still_asked_about() -> None:
 )
 def test_offer_plan(turn: Turn, plan: Plan, offered: Optional[Plan]) -> None:
     assert offer_plan(turn, plan) == offered
+
+
+@pytest.mark.parametrize(
+    ("plan", "declined"),
+    [
+        # advice about a procedure the clinic does not give, then its decline
+        (
+            Plan("safety", other="botox", severity=Severity.PROBLEM, intent="i"),
+            Plan("out_of_scope", other="botox", intent="i"),
+        ),
+        # emergency care is all an emergency gets
+        (Plan("safety", other="botox", severity=Severity.EMERGENCY), None),
+        # advice about a treatment the clinic gives, or no safety advice: none
+        (Plan("safety", treatments=("thermage",), severity=Severity.PROBLEM), None),
+        (Plan("out_of_scope", other="botox"), None),
+    ],
+    ids=["elsewhere", "emergency", "offered-here", "not-safety"],
+)
+def test_decline_plan(plan: Plan, declined: Optional[Plan]) -> None:
+    assert decline_plan(plan) == declined
 
 
 @pytest.mark.parametrize(
