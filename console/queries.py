@@ -93,6 +93,8 @@ class Turn:
             return NOT_COVERED
         if kinds & _ANSWERED_KINDS:
             return ANSWERED
+        if Kind.SAFETY.value in kinds:  # advice, then maybe "we don't offer it"
+            return OTHER
         if Kind.OUT_OF_SCOPE.value in kinds or not kinds:
             return NOT_UNDERSTOOD
         return OTHER

@@ -39,6 +39,27 @@ def test_turns_pair_each_message_with_its_replies(stores: Stores) -> None:
     assert alice[1].outcome == queries.NOT_COVERED
 
 
+@pytest.mark.parametrize(
+    ("kinds", "outcome", "report"),
+    [
+        (["safety", "out_of_scope"], queries.OTHER, True),  # advice, then decline
+        (["out_of_scope"], queries.NOT_UNDERSTOOD, False),
+        ([], queries.NOT_UNDERSTOOD, False),
+        (["kb", "kb"], queries.ANSWERED, False),
+        (["clarify"], queries.OTHER, False),
+    ],
+)
+def test_outcome_and_problem_report_from_the_kinds_of_all_replies(
+    kinds: list, outcome: str, report: bool
+) -> None:
+    turn = queries.Turn(
+        1, "v", 0.0, "text", "rest", "ask_pain", 0.9,
+        answers=[{"kind": kind} for kind in kinds],
+    )  # fmt: skip
+    assert turn.outcome == outcome
+    assert turn.is_problem_report is report
+
+
 def test_channel_from_input_channel_else_sender_prefix(stores: Stores) -> None:
     channels = {t.sender_id: t.channel for t in queries.turns(stores.tracker)}
 
