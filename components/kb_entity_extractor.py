@@ -8,6 +8,8 @@ the Rasa server, not a retraining. Matching (typos included) is done by
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -21,7 +23,21 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from medspa.knowledge_base import load_knowledge_base
 from medspa.settings import get_settings
-from medspa.text_matching import Matcher, english_words
+from medspa.text_matching import Matcher, Mention, english_words
+
+MENTIONS = "mentions"
+"""(text, its names) set by a stage that matched a message's text already."""
+
+
+def knowledge_base_matcher() -> Matcher:
+    """The matcher of the settings' knowledge base, compiled once per process."""
+    path = get_settings().knowledge_base_path
+    return _matcher(path, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _matcher(path: Path, modified: int) -> Matcher:
+    return Matcher.from_knowledge_base(load_knowledge_base(path), english_words())
 
 
 @DefaultV1Recipe.register(
@@ -47,9 +63,7 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
         restart of the Rasa server (``medspa.knowledge_base.RESTART``).
         """
         self.component_config = config
-        self.matcher = matcher or Matcher.from_knowledge_base(
-            load_knowledge_base(get_settings().knowledge_base_path), english_words()
-        )
+        self.matcher = matcher or knowledge_base_matcher()
 
     @classmethod
     def create(
@@ -66,6 +80,13 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
         """Nothing to learn from training data."""
         return training_data
 
+    def mentions(self, message: Message, text: str) -> List[Mention]:
+        """The names in ``text``: found already by the focus stage, or now."""
+        found = message.get(MENTIONS)
+        if isinstance(found, tuple) and found[0] == text:
+            return list(found[1])
+        return self.matcher.find(text)
+
     def process(self, messages: List[Message]) -> List[Message]:
         """Add the mentions found in each message's text to its entities."""
         for message in messages:
@@ -80,7 +101,7 @@ class KnowledgeBaseEntityExtractor(GraphComponent, EntityExtractorMixin):
                     "end": m.end,
                     "confidence_entity": 1.0 if m.exact else 0.8,
                 }
-                for m in self.matcher.find(text)
+                for m in self.mentions(message, text)
             ]
             if found:
                 entities = message.get(ENTITIES, []) + self.add_extractor_name(found)

@@ -8,6 +8,13 @@ tokenizer, the featurizers and the intent classifier only the post's focus
 :class:`FullText`, after the classifiers, puts the visitor's whole text back,
 so the names, the safety classifier and the stored conversation see every word.
 A short message is its own focus: nothing changes for it.
+
+With ``treatment_word`` set, the focus is also read with each treatment's name
+replaced by that word ("What is Morpheus8 downtime?" -> "What is treatment
+downtime?"), in training as at run time: the intent is what is asked, and a
+name the examples tied to one question ("What is Morpheus8?") no longer pulls
+every question about it there. The names are found by the entity extractor's
+matcher, so a name added to the knowledge base is masked after a restart too.
 """
 
 from __future__ import annotations
@@ -22,10 +29,18 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from components.kb_entity_extractor import MENTIONS, knowledge_base_matcher
 from medspa.sentences import FOCUS_MIN_CHARS, focus
+from medspa.text_matching import masked
 
 FULL_TEXT = "full_text"
 """Where the visitor's whole text waits while the focus is read."""
+
+_FOCUSED = "focused"
+"""Set (True) while a message's text is its focus, until :class:`FullText`."""
+
+TREATMENT_WORD = "treatment_word"
+"""Set on each message whose treatments' names the featurizers read as this word."""
 
 FOCUS_READ = "focus_read"
 """Set (True) on a message whose featurizers read only its focus: a component
@@ -75,7 +90,19 @@ class _TextStage(GraphComponent):
     DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
 )
 class QuestionFocus(_TextStage):
-    """Replaces a long message's text by its focus, keeping the whole aside."""
+    """Replaces a message's text by its focus, names masked; keeps the whole aside."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """Longest message always read whole; the word for a treatment's name."""
+        return {"min_chars": FOCUS_MIN_CHARS, "treatment_word": ""}
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Rewrite every training example; the names found are not kept there."""
+        super().process_training_data(training_data)
+        for example in training_data.training_examples:
+            example.data.pop(MENTIONS, None)
+        return training_data
 
     def rewrite(self, message: Message) -> None:
         """Read the focus; the whole text goes to ``full_text``."""
@@ -83,9 +110,18 @@ class QuestionFocus(_TextStage):
         if not isinstance(text, str) or text.startswith("/"):
             return
         focused = focus(text, self.config["min_chars"])
-        if focused != text:
+        read = focused
+        word = self.config["treatment_word"]
+        if word:
+            mentions = knowledge_base_matcher().find(focused)
+            read = masked(focused, mentions, "treatment", word)
+            message.set(TREATMENT_WORD, word)
+            message.set(MENTIONS, (focused, tuple(mentions)))  # for the extractor
+        if read != text:
             message.set(FULL_TEXT, text)
-            message.set(TEXT, focused)
+            message.set(TEXT, read)
+        if focused != text:
+            message.set(_FOCUSED, True)
 
 
 @DefaultV1Recipe.register(
@@ -99,5 +135,6 @@ class FullText(_TextStage):
         whole = message.get(FULL_TEXT)
         if isinstance(whole, str):
             message.set(TEXT, whole)
-            message.set(FOCUS_READ, True)
             message.data.pop(FULL_TEXT, None)
+        if message.data.pop(_FOCUSED, None):
+            message.set(FOCUS_READ, True)

@@ -27,11 +27,14 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from components.kb_entity_extractor import knowledge_base_matcher
+from components.question_focus import TREATMENT_WORD
 from components.sentence_encoder import shared_encoder
 from components.sentence_featurizer import sentence_embedding
 from components.stored_arrays import ArrayModelComponent
 from medspa.contract import TOPIC_INTENTS
 from medspa.sentences import FOCUS_MIN_CHARS, other_question
+from medspa.text_matching import masked
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +76,11 @@ class SecondQuestion(ArrayModelComponent):
             return self._resource
         embeddings = np.vstack([self._embedding(e) for e in examples])
         labels = [e.get(INTENT) for e in examples]
+        # the embeddings are of the texts as the featurizers read them: names
+        # masked or not (QuestionFocus), as a post's other question must be
+        word = next(
+            (str(e.get(TREATMENT_WORD)) for e in examples if e.get(TREATMENT_WORD)), ""
+        )
         regression = LogisticRegression(
             C=self.config["C"],
             max_iter=self.config["max_iter"],
@@ -82,10 +90,11 @@ class SecondQuestion(ArrayModelComponent):
             "coef": regression.coef_.astype(np.float64),
             "intercept": regression.intercept_.astype(np.float64),
             "intents": [str(c) for c in regression.classes_],
+            "treatment_word": word,
         }
         self.store(
             {"coef": self.model["coef"], "intercept": self.model["intercept"]},
-            {"intents": self.model["intents"]},
+            {"intents": self.model["intents"], "treatment_word": word},
         )
         return self._resource
 
@@ -96,8 +105,14 @@ class SecondQuestion(ArrayModelComponent):
     def classify(self, text: str) -> Optional[Dict[str, Any]]:
         """The topic intent of ``text`` with its confidence, if sure enough."""
         assert self.model is not None
-        embedding = shared_encoder().encode(text).sentence.astype(np.float64)
-        logits = self.model["coef"] @ embedding + self.model["intercept"]
+        word = self.model.get("treatment_word") or ""
+        read = text
+        if word:  # read as the training examples were (QuestionFocus)
+            read = masked(text, knowledge_base_matcher().find(text), "treatment", word)
+        embedding = shared_encoder().encode(read).sentence
+        logits = (
+            self.model["coef"] @ embedding.astype(np.float64) + self.model["intercept"]
+        )
         probabilities = np.exp(logits - logits.max())
         probabilities /= probabilities.sum()
         best = int(np.argmax(probabilities))

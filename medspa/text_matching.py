@@ -278,6 +278,19 @@ def _words_of(mention: Mention) -> Tuple[str, ...]:
     return tuple(w for w, _, _ in tokens(mention.text))
 
 
+def masked(text: str, mentions: Iterable[Mention], entity: str, word: str) -> str:
+    """The text with every mention of an ``entity`` replaced by ``word``.
+
+    "What is Morpheus8 downtime?" reads "What is treatment downtime?": the
+    intent classifier learns what is asked, not which treatment it is asked of
+    (the names are the entity extractor's business).
+    """
+    for mention in sorted(mentions, key=lambda m: m.start, reverse=True):
+        if mention.entity == entity:
+            text = text[: mention.start] + word + text[mention.end :]
+    return text
+
+
 def negated(text: str, start: int) -> bool:
     """Whether the name at ``start`` is ruled out by the words just before it.
 

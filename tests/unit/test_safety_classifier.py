@@ -251,7 +251,9 @@ def test_a_post_read_for_its_focus_is_embedded_whole(trained: Trained) -> None:
     QuestionFocus({}).process([read])  # as in the pipeline: the title is read
     assert read.get("text") == "Is this normal?"
     (message,) = pipeline.messages([read.get("text")])
-    message.set("full_text", post)
+    for key, value in read.data.items():  # what the focus stage set aside
+        if key != "text":
+            message.set(key, value)
     FullText({}).process([message])  # then the whole text comes back
     classifier = _load(storage)
     whole = shared_encoder().encode(post).sentence

@@ -13,6 +13,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from components.question_focus import FullText, QuestionFocus
 from components.second_question import OTHER_QUESTION, SecondQuestion
 from tests.unit.test_intent_classifier import Pipeline
 
@@ -127,3 +128,32 @@ def test_untrained_reader_leaves_messages_alone(tmp_path: Path) -> None:
     )
     (message,) = component.process([Message(data={"text": POST})])
     assert message.get(OTHER_QUESTION) is None
+
+
+def test_names_are_masked_as_the_training_examples_were(tmp_path: Path) -> None:
+    storage = LocalModelStorage(tmp_path)
+    data = TrainingData(
+        [
+            Message(data={"text": f"{text} with thermage", "intent": intent})
+            for intent, texts in EXAMPLES.items()
+            for text in texts
+        ]
+    )
+    focus = QuestionFocus({"treatment_word": "treatment"})
+    focus.process_training_data(data)
+    assert data.training_examples[0].get("text") == "does it hurt with treatment"
+    FullText({}).process_training_data(data)
+    pipeline = Pipeline(storage)
+    pipeline.train(data)
+    config = SecondQuestion.get_default_config()
+    resource = Resource("masked")
+    SecondQuestion.create(config, storage, resource, _context("x")).train(data)
+    stored = SecondQuestion.stored(storage, resource)
+    assert stored is not None and stored[1]["treatment_word"] == "treatment"
+
+    component = SecondQuestion.load(config, storage, resource, _context("x"))
+    post = POST.replace("How long is the downtime?", "How long is Morpheus8 downtime?")
+    (message,) = component.process(pipeline.messages([post]))
+    found = message.get(OTHER_QUESTION)
+    assert found["intent"] == "ask_downtime"
+    assert found["text"] == "How long is Morpheus8 downtime?"  # as written
