@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 MODEL := models/medspa.tar.gz
 SPACY_MODEL := build/spacy_en/meta.json
 WEB_DEPS := web/node_modules/.package-lock.json
-TRAINING_INPUTS := config.yml domain.yml knowledge/cues.yml medspa/cues.py medspa/sentences.py $(shell find data -name '*.yml') $(wildcard components/*.py)
+TRAINING_INPUTS := config.yml domain.yml knowledge/cues.yml knowledge/treatments.yml medspa/cues.py medspa/sentences.py $(shell find data -name '*.yml') $(wildcard components/*.py)
 
 .PHONY: help install browser train run shell validate lint format test test-unit \
         test-conversations test-browser grade benchmark report lock clean \

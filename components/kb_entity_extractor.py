@@ -9,6 +9,7 @@ the Rasa server, not a retraining. Matching (typos included) is done by
 from __future__ import annotations
 
 import functools
+import hashlib
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -33,6 +34,16 @@ def knowledge_base_matcher() -> Matcher:
     """The matcher of the settings' knowledge base, compiled once per process."""
     path = get_settings().knowledge_base_path
     return _matcher(path, path.stat().st_mtime_ns)
+
+
+def knowledge_base_fingerprint() -> str:
+    """A digest of the knowledge base file, for components trained on its names.
+
+    Rasa's training cache keys a component on its config and inputs; a stage
+    whose output depends on the names (QuestionFocus masks them) adds this so
+    that a name added to the knowledge base retrains it.
+    """
+    return hashlib.sha256(get_settings().knowledge_base_path.read_bytes()).hexdigest()
 
 
 @functools.lru_cache(maxsize=4)

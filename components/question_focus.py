@@ -19,7 +19,7 @@ matcher, so a name added to the knowledge base is masked after a restart too.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -29,7 +29,11 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from components.kb_entity_extractor import MENTIONS, knowledge_base_matcher
+from components.kb_entity_extractor import (
+    MENTIONS,
+    knowledge_base_fingerprint,
+    knowledge_base_matcher,
+)
 from medspa.sentences import FOCUS_MIN_CHARS, focus
 from medspa.text_matching import masked
 
@@ -96,6 +100,13 @@ class QuestionFocus(_TextStage):
     def get_default_config() -> Dict[str, Any]:
         """Longest message always read whole; the word for a treatment's name."""
         return {"min_chars": FOCUS_MIN_CHARS, "treatment_word": ""}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The knowledge base's digest when names are masked: they shape training."""
+        if config.get("treatment_word"):
+            return knowledge_base_fingerprint()
+        return None
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Rewrite every training example; the names found are not kept there."""

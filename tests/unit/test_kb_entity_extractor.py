@@ -111,3 +111,15 @@ def test_a_broken_file_stops_both_servers_at_start_up(
     assert done.returncode != 0
     assert f"Knowledge base error: {broken}" in done.stderr
     assert "thermagee" in done.stderr
+
+
+def test_a_new_name_changes_the_masking_stage_fingerprint(kb_file: Path) -> None:
+    """Rasa's training cache retrains QuestionFocus when a name is added."""
+    from components.question_focus import QuestionFocus
+
+    masking = {"treatment_word": "treatment"}
+    before = QuestionFocus.fingerprint_addon(masking)
+    assert before and before == QuestionFocus.fingerprint_addon(masking)
+    _add_synonym(kb_file, "zappotherm")
+    assert QuestionFocus.fingerprint_addon(masking) not in (None, before)
+    assert QuestionFocus.fingerprint_addon({"treatment_word": ""}) is None
