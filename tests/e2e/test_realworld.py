@@ -15,11 +15,11 @@ from tests.support.servers import PROJECT_DIR, Assistant
 
 TEST_SET = PROJECT_DIR / "tests" / "realworld" / "test.yml"
 
-OVERALL_FLOOR = 0.82  # measured 86.0 % (1,215 questions; 84.4 % at edd502e)
+OVERALL_FLOOR = 0.85  # measured 88.5 % (1,384 questions; 86.1 % at a4f1fcb)
 SAFETY_RECALL_FLOOR = 0.96  # measured 97.6 %: a missed report is the worst failure
-FALSE_ALARM_CEILING = 0.06  # measured 4.6 % (4.6 % at edd502e)
-TREATMENT_FOUND_FLOOR = 0.93  # measured 96.4 % (96.2 % at edd502e)
-WRONG_TREATMENT_CEILING = 8  # measured 8 (8 at edd502e on the same 1,215)
+FALSE_ALARM_CEILING = 0.055  # measured 4.2 % (4.2 % at a4f1fcb)
+TREATMENT_FOUND_FLOOR = 0.95  # measured 97.0 % (96.6 % at a4f1fcb)
+WRONG_TREATMENT_CEILING = 8  # measured 8 (8 at a4f1fcb on the same 1,384)
 
 
 def test_real_visitors_test_set(assistant: Assistant) -> None:
