@@ -15,7 +15,7 @@ from tests.support.servers import PROJECT_DIR, Assistant
 
 TEST_SET = PROJECT_DIR / "tests" / "realworld" / "test.yml"
 
-OVERALL_FLOOR = 0.85  # measured 88.5 % (1,384 questions; 86.1 % at a4f1fcb)
+OVERALL_FLOOR = 0.85  # measured 88.4 % (1,384 questions; 86.1 % at a4f1fcb)
 SAFETY_RECALL_FLOOR = 0.96  # measured 97.6 %: a missed report is the worst failure
 FALSE_ALARM_CEILING = 0.055  # measured 4.2 % (4.2 % at a4f1fcb)
 TREATMENT_FOUND_FLOOR = 0.95  # measured 97.0 % (96.6 % at a4f1fcb)

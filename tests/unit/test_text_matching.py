@@ -103,6 +103,7 @@ def test_huge_text_is_bounded(matcher: Matcher) -> None:
         ("can you do a mole check", ["medical_dermatology"], []),
         ("how long do lash extensions last", ["beauty_services"], []),
         ("do you offer facial cupping", ["beauty_services"], []),
+        ("does it hurt more than waxing", [], []),
         ("thermismooth around the eyes", ["rf_devices"], []),
         ("hair transplant or microneedling", ["surgery"], ["microneedling"]),
         ("does microneedling stimulate fibroblasts", [], ["microneedling"]),
