@@ -9,7 +9,6 @@ the Rasa server, not a retraining. Matching (typos included) is done by
 from __future__ import annotations
 
 import functools
-import hashlib
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -37,13 +36,14 @@ def knowledge_base_matcher() -> Matcher:
 
 
 def knowledge_base_fingerprint() -> str:
-    """A digest of the knowledge base file, for components trained on its names.
+    """A digest of the knowledge base's names, for components trained on them.
 
     Rasa's training cache keys a component on its config and inputs; a stage
     whose output depends on the names (QuestionFocus masks them) adds this so
-    that a name added to the knowledge base retrains it.
+    that a name added to the knowledge base retrains it, and an edited answer
+    does not.
     """
-    return hashlib.sha256(get_settings().knowledge_base_path.read_bytes()).hexdigest()
+    return knowledge_base_matcher().fingerprint()
 
 
 @functools.lru_cache(maxsize=4)

@@ -10,6 +10,7 @@ bending an ordinary English word ("later" is not "laser").
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import re
 import unicodedata
@@ -130,6 +131,11 @@ class Matcher:
         self._max_window = min(
             MAX_WINDOW, max((n.words for n in self._names), default=1) + 1
         )
+
+    def fingerprint(self) -> str:
+        """A digest of the names matched, the same whatever the answers say."""
+        names = sorted((n.entity, n.value, " ".join(n.parts)) for n in self._names)
+        return hashlib.sha256(json.dumps(names).encode()).hexdigest()
 
     @classmethod
     def from_knowledge_base(

@@ -114,12 +114,16 @@ def test_a_broken_file_stops_both_servers_at_start_up(
 
 
 def test_a_new_name_changes_the_masking_stage_fingerprint(kb_file: Path) -> None:
-    """Rasa's training cache retrains QuestionFocus when a name is added."""
+    """Rasa's training cache retrains QuestionFocus for a new name, not an answer."""
     from components.question_focus import QuestionFocus
 
     masking = {"treatment_word": "treatment"}
     before = QuestionFocus.fingerprint_addon(masking)
     assert before and before == QuestionFocus.fingerprint_addon(masking)
+    data = yaml.safe_load(kb_file.read_text())
+    data["treatments"]["microneedling"]["topics"]["pain"] = {"covered": False}
+    kb_file.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    assert QuestionFocus.fingerprint_addon(masking) == before  # answers only
     _add_synonym(kb_file, "zappotherm")
     assert QuestionFocus.fingerprint_addon(masking) not in (None, before)
     assert QuestionFocus.fingerprint_addon({"treatment_word": ""}) is None
