@@ -200,3 +200,77 @@ def test_empty_text_gets_no_intent(trained: tuple, text: str) -> None:
     (message,) = classifier.process(pipeline.messages([text]))
     assert message.get("intent") == {"name": None, "confidence": 0.0}
     assert message.get("intent_ranking") == []
+
+
+NEIGHBOURS = {"neighbour_weight": 0.2, "neighbours": 3, "neighbour_temperature": 0.05}
+
+
+@pytest.fixture(scope="module")
+def with_neighbours(
+    trained: tuple, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[LinearIntentClassifier, LinearIntentClassifier, LocalModelStorage]:
+    """A classifier trained with the neighbours' vote, and its reloaded copy."""
+    pipeline, _, _, data = trained
+    storage = LocalModelStorage(Path(tmp_path_factory.mktemp("neighbours")))
+    config = {**LinearIntentClassifier.get_default_config(), **NEIGHBOURS}
+    context = ExecutionContext(GraphSchema({}), node_name="classifier")
+    classifier = LinearIntentClassifier.create(
+        config, storage, Resource("classifier"), context
+    )
+    classifier.train(data)
+    reloaded = LinearIntentClassifier.load(
+        config, storage, Resource("classifier"), context
+    )
+    return classifier, reloaded, storage
+
+
+def test_neighbours_vote_blends_with_the_regression(
+    trained: tuple, with_neighbours: tuple
+) -> None:
+    pipeline, alone, _, data = trained
+    classifier, reloaded, _ = with_neighbours
+    messages = pipeline.messages(["is thermage painful", "cost of meso?", "hey"])
+    # the reference vote, from dense rows: cosine to every training example,
+    # the 3 nearest weighted exp(similarity / 0.05)
+    examples = data.intent_examples
+    rows = classifier._matrix(examples, classifier.model["idf"]).toarray()
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    queries = classifier._matrix(messages, classifier.model["idf"]).toarray()
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    classes = classifier.model["classes"]
+    expected = []
+    for similarity, regression in zip(
+        queries @ rows.T, alone.probabilities(messages), strict=True
+    ):
+        vote = np.zeros(len(classes))
+        for i in np.argsort(-similarity)[:3]:
+            vote[classes.index(examples[i].get("intent"))] += np.exp(
+                (similarity[i] - similarity.max()) / 0.05
+            )
+        expected.append(0.8 * regression + 0.2 * vote / vote.sum())
+    np.testing.assert_allclose(reloaded.probabilities(messages), expected, atol=1e-6)
+    np.testing.assert_allclose(classifier.probabilities(messages), expected, atol=1e-6)
+
+
+def test_a_training_example_is_its_own_nearest_neighbour(
+    trained: tuple, with_neighbours: tuple
+) -> None:
+    pipeline, alone, _, _ = trained
+    _, reloaded, _ = with_neighbours
+    messages = pipeline.messages(["is it covered by insurance"])
+    blended = reloaded.probabilities(messages)[0]
+    regression = alone.probabilities(messages)[0]
+    cost = reloaded.model["classes"].index("ask_cost")
+    assert blended[cost] > regression[cost]
+    assert blended.sum() == pytest.approx(1.0)
+
+
+def test_neighbour_arrays_are_stored_only_when_used(
+    trained: tuple, with_neighbours: tuple
+) -> None:
+    _, _, plain_storage, _ = trained
+    _, _, storage = with_neighbours
+    for store, expected in ((storage, True), (plain_storage, False)):
+        with store.read_from(Resource("classifier")) as directory:
+            with np.load(directory / "model.npz", allow_pickle=False) as arrays:
+                assert ("neighbour_labels" in arrays.files) is expected
