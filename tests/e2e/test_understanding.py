@@ -118,6 +118,18 @@ def test_a_procedure_not_offered_is_declined_not_mistaken(
         assert _one(assistant, text)["kind"] == "out_of_scope", text
 
 
+def test_peeling_skin_is_recovery_not_a_chemical_peel(assistant: Assistant) -> None:
+    """ "peel" the verb is downtime; only the noun names the peels not offered."""
+    answer = _one(assistant, "how long will my skin peel after microneedling?")
+    assert (answer["kind"], answer.get("treatment"), answer.get("topic")) == (
+        "kb",
+        "microneedling",
+        "downtime",
+    )
+    assert _one(assistant, "will my skin peel after the laser")["kind"] == "clarify"
+    assert _one(assistant, "do you do peels")["kind"] == "out_of_scope"
+
+
 def test_a_question_about_risks_or_recovery_is_answered_not_alarmed(
     assistant: Assistant,
 ) -> None:
