@@ -17,7 +17,7 @@ TEST_SET = PROJECT_DIR / "tests" / "realworld" / "test.yml"
 
 OVERALL_FLOOR = 0.85  # measured 88.4 % (1,384 questions; 88.4 % at 887e96a)
 SAFETY_RECALL_FLOOR = 0.96  # measured 97.6 %: a missed report is the worst failure
-FALSE_ALARM_CEILING = 0.05  # measured 3.9 % (4.2 % at 887e96a)
+FALSE_ALARM_CEILING = 0.05  # measured 3.8 % (4.2 % at 887e96a)
 TREATMENT_FOUND_FLOOR = 0.95  # measured 97.0 % (97.0 % at 887e96a)
 WRONG_TREATMENT_CEILING = 8  # measured 8 (8 at 887e96a on the same 1,384)
 
