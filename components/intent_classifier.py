@@ -236,7 +236,7 @@ class LinearIntentClassifier(ArrayModelComponent, IntentClassifier):
 
     # -- prediction ---------------------------------------------------------------
 
-    def _scores(self, message: Message) -> np.ndarray:
+    def _scores(self, row: Tuple[np.ndarray, np.ndarray, int]) -> np.ndarray:
         """One message's intent scores: its row (:meth:`_row`) times the weights.
 
         Only the row's non-zero columns are read, with numpy alone: building
@@ -246,16 +246,16 @@ class LinearIntentClassifier(ArrayModelComponent, IntentClassifier):
         if "coef_t" not in self.model:
             # the weights transposed once, C-contiguous: rows gathered by column
             self.model["coef_t"] = np.ascontiguousarray(self.model["coef"].T)
-        columns, values, _ = self._row(message, self.model["idf"])
+        columns, values, _ = row
         return self.model["intercept"] + values @ self.model["coef_t"][columns]
 
-    def _neighbour_vote(self, message: Message) -> np.ndarray:
+    def _neighbour_vote(self, row: Tuple[np.ndarray, np.ndarray, int]) -> np.ndarray:
         """The nearest training examples' vote for each intent (sums to 1).
 
-        Cosine similarity of the message's feature row to every training row;
-        the ``neighbours`` nearest vote with weight exp(similarity / T). The
-        training rows' sparse columns are read by the message's non-zero
-        columns, their dense columns in one matrix product.
+        Cosine similarity of the message's feature row (:meth:`_row`) to every
+        training row; the ``neighbours`` nearest vote with weight
+        exp(similarity / T). The training rows' sparse columns are read by the
+        message's non-zero columns, their dense columns in one matrix product.
         """
         assert self.model is not None
         if "neighbour_dense" not in self.model:
@@ -275,7 +275,7 @@ class LinearIntentClassifier(ArrayModelComponent, IntentClassifier):
             )
         sparse_t = self.model["neighbour_sparse_t"]
         dense = self.model["neighbour_dense"]
-        columns, values, width = self._row(message, self.model["idf"])
+        columns, values, width = row
         values = values / max(float(np.sqrt(values @ values)), 1e-12)
         sparse_width = width - dense.shape[1]
         is_sparse = columns < sparse_width
@@ -295,14 +295,15 @@ class LinearIntentClassifier(ArrayModelComponent, IntentClassifier):
     def probabilities(self, messages: List[Message]) -> np.ndarray:
         """Each message's probability of every intent (rows follow ``messages``)."""
         assert self.model is not None
-        scores = np.vstack([self._scores(message) for message in messages])
+        rows = [self._row(message, self.model["idf"]) for message in messages]
+        scores = np.vstack([self._scores(row) for row in rows])
         if len(self.model["classes"]) == 2:  # sklearn's binary case: one column
             scores = np.hstack([-scores / 2, scores / 2])
         scores = np.exp(scores - scores.max(axis=1, keepdims=True))
         probabilities = scores / scores.sum(axis=1, keepdims=True)
         weight = float(self.config["neighbour_weight"])
         if weight > 0 and "neighbour_labels" in self.model:
-            votes = np.vstack([self._neighbour_vote(m) for m in messages])
+            votes = np.vstack([self._neighbour_vote(row) for row in rows])
             probabilities = (1.0 - weight) * probabilities + weight * votes
         return probabilities
 
