@@ -51,6 +51,10 @@ from medspa.safety import Severity, assess
         ("had vivace on thursday, now I have cold sores all over", Severity.PROBLEM),
         ("still lot of pain 5 days after rf microneedling, normal??", Severity.PROBLEM),
         ("my hair loss got worse after meso", Severity.PROBLEM),
+        # months count as days and weeks do
+        ("my face darkened 3 months after Fraxel", Severity.PROBLEM),
+        ("had titan two months ago, now there's a dent in my jaw", Severity.PROBLEM),
+        ("how many months after thermage will I see results?", None),
         ("can thermage cause burns?", None),
         ("my wrinkles are getting worse, what can help?", None),
         ("my skin is getting worse with age, would thermage help", None),
