@@ -123,6 +123,8 @@ def test_huge_text_is_bounded(matcher: Matcher) -> None:
         ("does a microcurrent facial lift the face", ["microcurrent"], []),
         ("PRF under the eyes", ["prp"], []),
         ("is Votiva painful", ["intimate_treatments"], []),
+        ("is there downtime with injectables?", ["injectables"], []),
+        ("is mesotherapy an injectable treatment", ["injectables"], ["mesotherapy"]),
         ("Excel V for redness", ["other_lasers"], []),
         ("what is the surface of the skin like after", [], []),
         ("my proof of address", [], []),
