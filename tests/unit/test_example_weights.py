@@ -41,3 +41,18 @@ def test_weights_follow_the_origin(real_weight: float) -> None:
         1.0,
         1.0,
     ]
+
+
+@pytest.mark.parametrize(
+    "path", sorted((PROJECT_DIR / "data").rglob("*.yml")), ids=lambda p: p.name
+)
+def test_every_line_of_an_example_block_is_an_example(path: Path) -> None:
+    """Rasa skips, with only a warning, a line of a block that is not an example."""
+    blocks = (yaml.safe_load(path.read_text()) or {}).get("nlu", [])
+    stray = [
+        (block.get("intent") or block.get("synonym") or block.get("lookup"), line)
+        for block in blocks
+        for line in str(block.get("examples", "")).splitlines()
+        if line.strip() and not line.lstrip().startswith("- ")
+    ]
+    assert stray == []
