@@ -252,12 +252,38 @@ class Matcher:
             if all(mention.end <= m.start or mention.start >= m.end for m, _ in chosen):
                 chosen.append((mention, name))
         return _resolve_generic(
-            [
-                replace(mention, value=value)
-                for mention, name in sorted(chosen, key=lambda c: c[0].start)
-                for value in self._meanings(name)
-            ]
+            _resolve_devices(
+                text,
+                [
+                    replace(mention, value=value)
+                    for mention, name in sorted(chosen, key=lambda c: c[0].start)
+                    for value in self._meanings(name)
+                ],
+            )
         )
+
+
+def _resolve_devices(text: str, mentions: List[Mention]) -> List[Mention]:
+    """A kind of treatment named right after a device not offered describes it.
+
+    "Fotona laser skin tightening" is Fotona, not laser skin tightening: the
+    treatment's name is dropped when it is a ``device_kind`` cue and nothing but
+    spaces or hyphens stands between it and the device before it.
+    """
+    cues = default_cues()
+    kept: List[Mention] = []
+    for mention in mentions:
+        device = kept[-1] if kept else None
+        if (
+            mention.entity in ("treatment", GENERIC)
+            and device is not None
+            and device.entity == "other_treatment"
+            and not text[device.end : mention.start].strip(" -")
+            and cues.has("device_kind", mention.text)
+        ):
+            continue
+        kept.append(mention)
+    return kept
 
 
 def _resolve_generic(mentions: List[Mention]) -> List[Mention]:

@@ -138,6 +138,26 @@ def test_huge_text_is_bounded(matcher: Matcher) -> None:
         ("Profhilo or Restylane Skinboosters?", ["skin_boosters"], []),
         ("Juvederm Volite", ["skin_boosters"], []),
         ("Juvederm lips", ["fillers"], []),
+        ("is near-infrared light therapy good for collagen", ["light_therapy"], []),
+        ("how does an infrared mask work", ["light_therapy"], []),
+        ("NIR light therapy at home", ["light_therapy"], []),
+        ("do infrared body wraps work", ["light_therapy"], []),
+        ("Oligio vs Tripollar", ["rf_devices"], []),
+        ("is Forma painful", ["rf_devices"], []),
+        ("bipolar RF skin tightening", ["rf_devices"], []),
+        ("is nano-needling the same thing", ["nano_needling"], []),
+        ("dry needling for wrinkles", ["acupuncture"], []),
+        ("carboxytherapy for dark circles", ["carboxytherapy"], []),
+        ("Carboxy, an injectable CO2 treatment", ["carboxytherapy"], []),
+        ("Cosmelan peel for melasma", ["chemical_peel"], []),
+        ("micropeeling or a meso peel", ["chemical_peel"], []),
+        ("Ultracel Q+ or Doublo", ["ultherapy"], []),
+        ("ultrasonic cavitation on my thighs", ["body_contouring"], []),
+        ("low level laser therapy for hair loss", ["light_therapy"], []),
+        ("Ellanse in the cheeks", ["fillers"], []),
+        ("meso botox for pores", ["botox"], []),
+        ("vaginal laser tightening", ["intimate_treatments"], []),
+        ("I have an accent", [], []),
         ("what is the surface of the skin like after", [], []),
         ("my proof of address", [], []),
     ],
@@ -180,6 +200,10 @@ def test_negated_names(text: str, name: str, expected: bool) -> None:
         ("clear + brilliant", ["laser_skin_tightening"], []),
         ("non-ablative fractional laser downtime", ["laser_skin_tightening"], []),
         ("Lumenis ResurFX downtime", ["laser_skin_tightening"], []),
+        ("laser facial skin tightening", ["laser_skin_tightening"], []),
+        ("erbium glass laser downtime", ["laser_skin_tightening"], []),
+        ("Intensif on the jowls", ["rf_microneedling"], []),
+        ("infrared laser or red light therapy", ["infrared_laser"], ["light_therapy"]),
         ("SkinPen or a derma roller at home", ["microneedling"], []),
         ("mesolift and lipodissolve", ["mesotherapy"], []),
         ("fractional CO2 laser downtime", [], ["ablative_resurfacing"]),
@@ -222,3 +246,27 @@ def test_a_generic_word_is_read_once_per_treatment_it_may_mean(
     matcher: Matcher, text: str, meanings: List[str]
 ) -> None:
     assert unique_values(matcher.find(text), GENERIC) == meanings
+
+
+@pytest.mark.parametrize(
+    ("text", "treatments", "others"),
+    [
+        ("Fotona laser skin tightening", [], ["other_lasers"]),
+        ("CO2 laser tightening recovery", [], ["ablative_resurfacing"]),
+        ("Yag Laser Skin Tightening FAQ", [], ["other_lasers"]),
+        ("Oligio monopolar RF", [], ["rf_devices"]),
+        ("Pelleve RF skin tightening", [], ["rf_devices"]),
+        ("IPL laser treatment", [], ["ipl"]),
+        # a treatment offered, not a kind of treatment: both are named
+        ("PRP microneedling", ["microneedling"], ["prp"]),
+        # not right after the device: the visitor names both
+        ("Botox and laser skin tightening", ["laser_skin_tightening"], ["botox"]),
+        ("Fotona or RF skin tightening?", ["thermage"], ["other_lasers"]),
+    ],
+)
+def test_a_kind_of_treatment_right_after_a_device_describes_the_device(
+    matcher: Matcher, text: str, treatments: List[str], others: List[str]
+) -> None:
+    mentions = matcher.find(text)
+    assert unique_values(mentions, "treatment") == treatments
+    assert unique_values(mentions, "other_treatment") == others
