@@ -15,11 +15,11 @@ from tests.support.servers import PROJECT_DIR, Assistant
 
 TEST_SET = PROJECT_DIR / "tests" / "realworld" / "test.yml"
 
-OVERALL_FLOOR = 0.85  # measured 88.9 % (1,384 questions; 88.4 % at e695a10)
-SAFETY_RECALL_FLOOR = 0.96  # measured 97.6 %: a missed report is the worst failure
-FALSE_ALARM_CEILING = 0.05  # measured 3.8 % (3.8 % at e695a10)
-TREATMENT_FOUND_FLOOR = 0.95  # measured 97.0 % (97.0 % at e695a10)
-WRONG_TREATMENT_CEILING = 8  # measured 8 (8 at e695a10 on the same 1,384)
+OVERALL_FLOOR = 0.85  # measured 87.4 % (1,498 questions; 87.4 % at a7b4d95)
+SAFETY_RECALL_FLOOR = 0.96  # measured 97.1 %: a missed report is the worst failure
+FALSE_ALARM_CEILING = 0.05  # measured 3.9 % (3.8 % at a7b4d95)
+TREATMENT_FOUND_FLOOR = 0.95  # measured 96.8 % (96.8 % at a7b4d95)
+WRONG_TREATMENT_CEILING = 9  # measured 9 (9 at a7b4d95 on the same 1,498)
 
 
 def test_real_visitors_test_set(assistant: Assistant) -> None:
