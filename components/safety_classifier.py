@@ -113,9 +113,9 @@ class SafetyClassifier(ArrayModelComponent):
     ) -> List[Any]:
         """The feature blocks of every text (one row each): n-grams, embedding, cues."""
         cues = default_cues()
+        found = [cues.found(t, SAFETY_CUES) for t in texts]  # each text read once
         cue_rows = np.array(
-            [[k in cues.found(t, SAFETY_CUES) for k in _CUE_KINDS] for t in texts],
-            dtype=np.float64,
+            [[k in kinds for k in _CUE_KINDS] for kinds in found], dtype=np.float64
         )
         return [
             *(h.transform(texts) for h in _HASHERS),

@@ -120,14 +120,17 @@ class Matcher:
                     continue  # one name per word: its other meanings are added
             self._exact.setdefault(name.squashed, name)
             self._names.append(name)
-        # typo candidates by (first letter, length), in vocabulary order: a
-        # window is compared only with the names it may be a misspelling of
-        self._typo_candidates: Dict[Tuple[str, int], List[_Name]] = {}
+        # typo candidates by (first letter, length, words in the window), in
+        # vocabulary order: a window is compared only with the names it may be a
+        # misspelling of (a one-word name may be split in two: see _shape_fits)
+        self._typo_candidates: Dict[Tuple[str, int, int], List[_Name]] = {}
         for name in self._names:
             size, limit = len(name.squashed), _allowed_typos(len(name.squashed))
+            shapes = (1, 2) if name.words == 1 else (name.words,)
             for length in range(size - limit, size + limit + 1) if limit else ():
-                key = (name.squashed[0], length)
-                self._typo_candidates.setdefault(key, []).append(name)
+                for window_words in shapes:
+                    key = (name.squashed[0], length, window_words)
+                    self._typo_candidates.setdefault(key, []).append(name)
         self._max_window = min(
             MAX_WINDOW, max((n.words for n in self._names), default=1) + 1
         )
@@ -174,7 +177,8 @@ class Matcher:
         if len(window) == 1 and window[0] in self._common:
             return None
         best: Tuple[_Name, int] | None = None
-        for name in self._typo_candidates.get((squashed[0], len(squashed)), ()):
+        key = (squashed[0], len(squashed), len(window))
+        for name in self._typo_candidates.get(key, ()):
             limit = _allowed_typos(len(name.squashed))
             if not self._shape_fits(window, name):
                 continue
