@@ -250,11 +250,11 @@ class SentenceEncoder:
         if runtime == "numpy":
             self._run = self._forward
         elif runtime in ("onnxruntime", "onnxruntime-int8"):
-            from components.encoder_onnx import OnnxForward, build_graph, quantize
+            from components.encoder_onnx import OnnxForward, build_graph, quantized
 
             graph = build_graph(weights, self.layers, self.heads)
             if runtime == "onnxruntime-int8":
-                graph = quantize(graph)
+                graph = quantized(graph)
             self._run = OnnxForward(graph)
             self.w = {}  # onnxruntime holds its own copy: no second one in memory
         else:
