@@ -15,11 +15,12 @@ from tests.support.servers import PROJECT_DIR, Assistant
 
 TEST_SET = PROJECT_DIR / "tests" / "realworld" / "test.yml"
 
-OVERALL_FLOOR = 0.85  # measured 87.4 % (1,498 questions; 87.4 % at a7b4d95)
-SAFETY_RECALL_FLOOR = 0.96  # measured 97.1 %: a missed report is the worst failure
-FALSE_ALARM_CEILING = 0.05  # measured 3.9 % (3.8 % at a7b4d95)
-TREATMENT_FOUND_FLOOR = 0.95  # measured 96.8 % (96.8 % at a7b4d95)
-WRONG_TREATMENT_CEILING = 9  # measured 9 (9 at a7b4d95 on the same 1,498)
+OVERALL_FLOOR = 0.85  # measured 87.2 % (1,556 questions; 87.0 % at 3421ab2)
+# measured 96.5 % (195/202; 96.0 % at 3421ab2): a missed report is the worst failure
+SAFETY_RECALL_FLOOR = 0.955
+FALSE_ALARM_CEILING = 0.05  # measured 4.0 % (4.3 % at 3421ab2)
+TREATMENT_FOUND_FLOOR = 0.95  # measured 95.8 % (96.0 % at 3421ab2)
+WRONG_TREATMENT_CEILING = 12  # measured 12 (12 at 3421ab2 on the same 1,556)
 
 
 def test_real_visitors_test_set(assistant: Assistant) -> None:
