@@ -40,7 +40,7 @@ reference), ``onnxruntime`` (the float32 graph, equal to the reference within
 1e-5) or ``numpy`` (the reference forward pass written out below). int8 is the
 default: a parse costs 6.4 ms of CPU against float32's 8.2, with the same
 accuracy (dev cross-validation 92.9 against 93.0 %, the same reports found and
-false alarms; README, "The encoder runs on onnxruntime"). Changing it needs a
+false alarms; README, "The encoder's weights are int8"). Changing it needs a
 retraining (``make train`` sees this file change)."""
 
 _CJK_RANGES = (

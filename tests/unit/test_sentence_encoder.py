@@ -183,16 +183,24 @@ def test_the_int8_runtime_stays_close_to_the_reference() -> None:
     )
 
 
+@pytest.fixture(scope="module")
+def float32_graph() -> bytes:
+    """The float32 ONNX graph of the installed weights."""
+    from components import encoder_onnx
+
+    numpy_encoder = SentenceEncoder.load(runtime="numpy")
+    return encoder_onnx.build_graph(
+        numpy_encoder.w, numpy_encoder.layers, numpy_encoder.heads
+    )
+
+
 def test_the_int8_graph_is_made_once_then_read_back(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    float32_graph: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Quantizing costs seconds at every start: the graph made is kept and reused."""
     from components import encoder_onnx
 
-    numpy_encoder = SentenceEncoder.load(runtime="numpy")
-    model = encoder_onnx.build_graph(
-        numpy_encoder.w, numpy_encoder.layers, numpy_encoder.heads
-    )
+    model = float32_graph
     made = encoder_onnx.quantized(model, tmp_path)
     assert made == encoder_onnx.quantize(model)  # the same bytes as made in memory
     assert [p.name.startswith("minilm-int8-") for p in tmp_path.iterdir()] == [True]
@@ -208,15 +216,12 @@ def test_the_int8_graph_is_made_once_then_read_back(
 
 
 def test_the_int8_graph_is_made_in_memory_where_it_cannot_be_kept(
-    tmp_path: Path,
+    float32_graph: bytes, tmp_path: Path
 ) -> None:
     """A folder that cannot be written costs time, never the encoder."""
     from components import encoder_onnx
 
-    numpy_encoder = SentenceEncoder.load(runtime="numpy")
-    model = encoder_onnx.build_graph(
-        numpy_encoder.w, numpy_encoder.layers, numpy_encoder.heads
-    )
+    model = float32_graph
     blocked = tmp_path / "a file"
     blocked.write_text("not a folder")
     graph = encoder_onnx.quantized(model, blocked / "encoder")
