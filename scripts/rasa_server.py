@@ -41,7 +41,7 @@ if str(PROJECT_DIR) not in sys.path:  # started as a script: find the packages
 
 from medspa.knowledge_base import load_at_startup  # noqa: E402
 from medspa.settings import action_secret, auth_token, get_settings  # noqa: E402
-from scripts import action_session, action_validation  # noqa: E402
+from scripts import action_session, action_validation, graph_runner  # noqa: E402
 
 TOKEN_OPTIONS = ("--auth-token", "-t")
 
@@ -118,6 +118,8 @@ def main(argv: List[str]) -> None:
     action_validation.install()
     # the action server called over kept-alive connections
     action_session.install()
+    # the model's graph run in an order planned once, not scheduled by dask
+    graph_runner.install()
     check_tracker_store(Path(args.endpoints))
     configure_logging_and_warnings(
         args.loglevel,
