@@ -53,7 +53,10 @@ def plan(schema: GraphSchema, targets: List[str]) -> List[Step]:
 class PlannedGraphRunner(DaskGraphRunner):
     """A ``DaskGraphRunner`` that calls its nodes in an order planned once."""
 
-    _plans: Dict[Tuple[str, ...], List[Step]]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Instantiates the nodes as ``DaskGraphRunner`` does; no plan yet."""
+        super().__init__(*args, **kwargs)
+        self._plans: Dict[Tuple[str, ...], List[Step]] = {}
 
     def run(
         self,
@@ -62,10 +65,9 @@ class PlannedGraphRunner(DaskGraphRunner):
     ) -> Dict[str, Any]:
         """Runs the graph (see ``GraphRunner.run``)."""
         run_targets = targets if targets else self._graph_schema.target_names
-        plans = self.__dict__.setdefault("_plans", {})
         key = tuple(run_targets)
-        if key not in plans:
-            plans[key] = plan(self._graph_schema, list(run_targets))
+        if key not in self._plans:
+            self._plans[key] = plan(self._graph_schema, list(run_targets))
         # as dask does: an input is the pair (name, value), a node's output the
         # pair its GraphNode returns, and a name nothing provides stays a name
         results: Dict[str, Any] = {}
@@ -78,7 +80,7 @@ class PlannedGraphRunner(DaskGraphRunner):
                 )
             results[name] = (name, value)
         try:
-            for name, needs in plans[key]:
+            for name, needs in self._plans[key]:
                 node = self._instantiated_nodes[name]
                 results[name] = node(*(results.get(need, need) for need in needs))
         except RuntimeError as e:
