@@ -57,6 +57,7 @@ def agents() -> Dict[str, Agent]:
         raise RuntimeError(f"{MODEL} is missing: run `make train` first")
     loaded = {"dask": Agent.load(str(MODEL))}
     with pytest.MonkeyPatch.context() as patch:
+        # recorded so that leaving the context undoes install() below
         patch.setattr(rasa.core.processor, "DaskGraphRunner", DaskGraphRunner)
         graph_runner.install()
         loaded["planned"] = Agent.load(str(MODEL))
@@ -65,8 +66,8 @@ def agents() -> Dict[str, Agent]:
 
 
 def test_the_planned_runner_is_the_one_loaded(agents: Dict[str, Agent]) -> None:
-    assert type(agents["planned"].processor.graph_runner).__name__ == (
-        "PlannedGraphRunner"
+    assert type(agents["planned"].processor.graph_runner) is (
+        graph_runner.PlannedGraphRunner
     )
     assert type(agents["dask"].processor.graph_runner) is DaskGraphRunner
 
