@@ -55,7 +55,10 @@ from medspa.safety import Severity, assess
         ("my face darkened 3 months after Fraxel", Severity.PROBLEM),
         ("had titan two months ago, now there's a dent in my jaw", Severity.PROBLEM),
         ("how many months after thermage will I see results?", None),
-        ("had mesotherapy on my belly 2 weeks ago, the hardness is not going", Severity.PROBLEM),
+        (
+            "had mesotherapy on my belly 2 weeks ago, the hardness is not going",
+            Severity.PROBLEM,
+        ),
         ("will my skin feel hardened after thermage?", None),
         ("can thermage cause burns?", None),
         ("my wrinkles are getting worse, what can help?", None),

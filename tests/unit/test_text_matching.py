@@ -131,7 +131,11 @@ def test_huge_text_is_bounded(matcher: Matcher) -> None:
         ("laser treatment for acne scars", [], []),
         ("how much is SmartXide DOT", ["ablative_resurfacing"], []),
         ("does a pigment laser fade freckles", ["pico_laser"], []),
-        ("is laser skin tightening good for pigmentation", [], ["laser_skin_tightening"]),
+        (
+            "is laser skin tightening good for pigmentation",
+            [],
+            ["laser_skin_tightening"],
+        ),
         ("Fotona 4D or a facelift?", ["other_lasers", "surgery"], []),
         ("what is a 4D laser facelift", ["other_lasers"], []),
         ("CO2RE laser recovery", ["ablative_resurfacing"], []),
