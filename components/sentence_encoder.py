@@ -86,8 +86,6 @@ class WordPieceTokenizer:
 
     def __init__(self, vocab: Dict[str, int], max_word_chars: int = 100) -> None:
         """Build a tokenizer from a vocabulary (piece -> id)."""
-        self.vocab = vocab
-        self.unk_id = vocab["[UNK]"]
         self.cls_id = vocab["[CLS]"]
         self.sep_id = vocab["[SEP]"]
         tokenizer = Tokenizer(
