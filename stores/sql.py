@@ -13,7 +13,9 @@ same semantics, and
   conversations (:class:`SessionCache`); while the stamp in the database is
   the one this process last saw, the tracker is rebuilt from those rows
   exactly as Rasa rebuilds it from the database, and a save inserts the new
-  events without counting the stored ones;
+  events without counting the stored ones, then expects the stamp they make
+  (all but their ids, the database's to choose), which the next message's
+  check confirms: two stamp queries a message;
 - reads from the database whenever the stamp differs: another Rasa server
   (the production profile's servers share PostgreSQL), the staff console's
   erasure or anything else wrote or deleted events;
@@ -66,6 +68,20 @@ class Session:
     """The latest ``session_started`` timestamp (None: no session started yet)."""
     rows: List[Tuple[Optional[float], str]] = field(default_factory=list)
     """(timestamp, JSON of the event) of the session's events, in id order."""
+    ids_above: Optional[int] = None
+    """Set after this process's own save: the stamp's largest id is not known
+    yet, only that it is above this one (the largest before the save)."""
+
+    def matches(self, stamp: Stamp) -> bool:
+        """Whether the database's ``stamp`` is the one this session expects."""
+        if self.ids_above is None:
+            return self.stamp == stamp
+        count, last_id, last_time = stamp
+        return (
+            (count, last_time) == (self.stamp[0], self.stamp[2])
+            and last_id is not None
+            and last_id > self.ids_above
+        )
 
     @property
     def size(self) -> int:
@@ -266,10 +282,12 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             # the stamp first: rows written meanwhile make the next check fail
             stamp = self._stamp(connection, sender_id)
             session = self.cache.get(sender_id)
-            if session is None or session.stamp != stamp:
+            if session is None or not session.matches(stamp):
                 self.cache.pop(sender_id)
                 session = self._read_session(connection, sender_id, stamp)
                 self.cache.put(sender_id, session)
+            else:
+                session.stamp, session.ids_above = stamp, None
         if self.domain and len(session.rows) > 0:
             # Rasa's DialogueStateTracker.from_dict, with the events' classes known
             events = deserialise_events([data for _, data in session.rows])
@@ -315,7 +333,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             stamp = self._stamp(connection, sender_id)
             if stamp[0] == 0:
                 known = Session(stamp, None)
-            elif known is not None and known.stamp != stamp:
+            elif known is not None and not known.matches(stamp):
                 known = None
             stored = (
                 len(known.rows)
@@ -335,10 +353,19 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 after = session_after(
                     known, [(r["type_name"], r["timestamp"], r["data"]) for r in rows]
                 )
-            if after is not None:
-                after.stamp = self._stamp(connection, sender_id)
-                if after.stamp[0] != stamp[0] + len(rows):
-                    after = None  # another writer's rows are visible: not ours
+            if after is not None and rows:
+                # the stamp these rows make, but for their ids (the database's
+                # to choose): the next retrieve checks it, and any other
+                # writer's rows (meanwhile or before the commit) change the count
+                times = [stamp[2]] + [r["timestamp"] for r in rows]
+                after.stamp = (
+                    stamp[0] + len(rows),
+                    None,
+                    max(t for t in times if t is not None),
+                )
+                after.ids_above = stamp[1] or 0
+            elif after is not None:
+                after.stamp = stamp  # nothing written: the stamp just read
         if after is not None:
             self.cache.put(sender_id, after)
         logger.debug(f"Tracker with sender_id '{sender_id}' stored to database")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -195,6 +196,46 @@ def test_rows_written_by_rasas_own_store_are_read(tmp_path: Path) -> None:
     assert dump(run(store.retrieve("v"))) == dump(run(rasas(db).retrieve("v")))
 
 
+def statements(store: CachedSQLTrackerStore) -> List[str]:
+    """The SQL statements the store runs from now on, as they are run."""
+    run_ones: List[str] = []
+    sa.event.listen(
+        store.engine,
+        "before_cursor_execute",
+        lambda _conn, _cursor, statement, *_: run_ones.append(statement),
+    )
+    return run_ones
+
+
+def test_a_message_reads_only_two_stamps_while_the_cache_holds(
+    tmp_path: Path,
+) -> None:
+    store = cached(tmp_path / "c.db")
+    run(say(store, session_start() + turn("does it hurt?")))
+    run_ones = statements(store)
+    run(say(store, turn("and the price?")))
+    run(say(store, turn("thanks")))
+
+    kinds = [
+        "stamp" if "max(events.id)" in s else s.split()[0].lower() for s in run_ones
+    ]
+    assert kinds == ["stamp", "stamp", "insert"] * 2
+    assert dump(run(store.retrieve("v"))) == dump(
+        run(rasas(tmp_path / "c.db").retrieve("v"))
+    )
+
+
+def test_a_stamp_expected_after_a_save_needs_the_count_and_a_newer_id() -> None:
+    saved = Session((9, None, 5.0), None, ids_above=4)
+
+    assert saved.matches((9, 7, 5.0))
+    assert not saved.matches((10, 7, 5.0))  # another writer's row too
+    assert not saved.matches((9, 4, 5.0))  # older rows only (deleted and written)
+    assert not saved.matches((9, 7, 6.0))
+    assert Session((9, 7, 5.0), None).matches((9, 7, 5.0))
+    assert not Session((9, 7, 5.0), None).matches((9, 8, 5.0))
+
+
 def test_the_cache_stays_within_its_bounds() -> None:
     cache = SessionCache(max_conversations=2, max_bytes=10)
     for sender in "abc":
@@ -225,3 +266,20 @@ def test_any_sender_id(tmp_path: Path, sender: str) -> None:
 
     assert len(rows(tmp_path / "c.db", sender)) == 9
     assert run(store.retrieve(sender)).sender_id == sender
+
+
+def test_the_store_benchmark_prints_both_stores(capsys: Any) -> None:
+    from benchmarks.tracker_store import main
+
+    main(["--messages", "48", "--rounds", "1"])
+    lines = capsys.readouterr().out.splitlines()
+    figures = {line.split()[1]: line.split()[2:] for line in lines[2:]}
+
+    assert list(figures) == [
+        "rasa.core.tracker_store:SQLTrackerStore",
+        "stores.sql:CachedSQLTrackerStore",
+    ]
+    # statements a message: Rasa's counts and reads the whole conversation
+    assert float(figures["stores.sql:CachedSQLTrackerStore"][1]) < float(
+        figures["rasa.core.tracker_store:SQLTrackerStore"][1]
+    )

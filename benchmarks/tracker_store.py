@@ -1,0 +1,158 @@
+"""Tracker store cost per message, in process: Rasa's SQL store against the project's.
+
+Drives each store the way the Rasa server does for a visitor's message (retrieve
+the conversation, add a turn's events, save it) over a fresh SQLite file: the
+conversations are served round-robin, six messages each, the cache warm as it
+is under load. Prints, per round and store, the wall time per message and the
+SQL statements per message; rounds alternate the stores so drift hits both.
+``--store`` takes any ``module:Class`` (e.g. a copy of an earlier
+``stores/sql.py``) to compare two versions; ``--url`` runs on another database
+(e.g. the production profile's PostgreSQL) instead of SQLite.
+
+usage: python -m benchmarks.tracker_store [--messages 1500] [--rounds 3]
+       [--store rasa.core.tracker_store:SQLTrackerStore ...] [--url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import itertools
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+import sqlalchemy as sa
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+STORES = (
+    "rasa.core.tracker_store:SQLTrackerStore",
+    "stores.sql:CachedSQLTrackerStore",
+)
+MESSAGES_PER_CONVERSATION = 6
+CONVERSATIONS_AT_ONCE = 32
+
+
+def turn(text: str, clock: Any) -> List[Event]:
+    """The events one message adds, shaped as the assistant's (an answer)."""
+    parse = {
+        "text": text,
+        "intent": {"name": "ask_pain", "confidence": 0.9},
+        "entities": [{"entity": "treatment", "value": "microneedling"}],
+        "intent_ranking": [{"name": "ask_pain", "confidence": 0.9}],
+    }
+    return [
+        UserUttered(text, parse["intent"], parse["entities"], parse, next(clock)),
+        ActionExecuted("action_answer", policy="RulePolicy", timestamp=next(clock)),
+        BotUttered(f"answer to {text}", {}, {"answer": {"kind": "kb"}}, next(clock)),
+        SlotSet("treatment", "microneedling", timestamp=next(clock)),
+        ActionExecuted("action_listen", timestamp=next(clock)),
+    ]
+
+
+def session_start(clock: Any) -> List[Event]:
+    """The events that start a conversation."""
+    return [
+        ActionExecuted("action_session_start", timestamp=next(clock)),
+        SessionStarted(timestamp=next(clock)),
+        ActionExecuted("action_listen", timestamp=next(clock)),
+    ]
+
+
+def load_store(spec: str, domain: Domain, url: Optional[str], db: Path) -> Any:
+    """An instance of the store class ``module:Class`` on ``url`` or ``db``."""
+    module, name = spec.split(":")
+    store_class = getattr(importlib.import_module(module), name)
+    if url is None:
+        return store_class(domain=domain, dialect="sqlite", db=str(db))
+    parsed = sa.engine.make_url(url)
+    return store_class(
+        domain=domain,
+        dialect=parsed.drivername,
+        host=parsed.host,
+        port=parsed.port,
+        db=parsed.database,
+        username=parsed.username,
+        password=parsed.password,
+    )
+
+
+def count_statements(store: Any) -> Dict[str, int]:
+    """A live count of the SQL statements the store's engine runs."""
+    counter = {"statements": 0}
+
+    def listen(*_: Any) -> None:
+        counter["statements"] += 1
+
+    sa.event.listen(store.engine, "before_cursor_execute", listen)
+    return counter
+
+
+async def drive(store: Any, domain: Domain, messages: int, prefix: str) -> float:
+    """Serve ``messages`` messages; return the wall seconds they took."""
+    clock = itertools.count(time.time())
+    started = time.perf_counter()
+    for index in range(messages):
+        conversation = index % CONVERSATIONS_AT_ONCE
+        rank = index // CONVERSATIONS_AT_ONCE
+        sender = f"{prefix}-{conversation}-{rank // MESSAGES_PER_CONVERSATION}"
+        tracker = await store.retrieve(sender)
+        if tracker is None:
+            tracker = DialogueStateTracker.from_events(
+                sender, session_start(clock), domain.slots
+            )
+        for event in turn(f"message {index}", clock):
+            tracker.update(event)
+        await store.save(tracker)
+    return time.perf_counter() - started
+
+
+async def run(
+    stores: Sequence[str], messages: int, rounds: int, url: Optional[str]
+) -> None:
+    """Run every store ``rounds`` times, alternating, and print each round."""
+    domain = Domain.load(str(PROJECT_DIR / "domain.yml"))
+    print(f"{messages} messages a round, {CONVERSATIONS_AT_ONCE} conversations")
+    print(f"{'round':>5}  {'store':<45} {'ms/msg':>7} {'SQL/msg':>8}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for round_ in range(1, rounds + 1):
+            for number, spec in enumerate(stores):
+                db = Path(tmp) / f"r{round_}-{number}.db"
+                store = load_store(spec, domain, url, db)
+                counter = count_statements(store)
+                prefix = f"bench-{time.time_ns()}-{number}"
+                seconds = await drive(store, domain, messages, prefix)
+                print(
+                    f"{round_:>5}  {spec:<45} {seconds * 1000 / messages:7.2f} "
+                    f"{counter['statements'] / messages:8.2f}"
+                )
+                store.engine.dispose()
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Parse the arguments and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=1500)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--store", action="append", help="module:Class (repeat)")
+    parser.add_argument("--url", help="a database URL instead of SQLite")
+    args = parser.parse_args(argv)
+    warnings.simplefilter("ignore")  # Rasa's and SQLAlchemy's deprecations
+    asyncio.run(run(args.store or STORES, args.messages, args.rounds, args.url))
+
+
+if __name__ == "__main__":
+    main()
