@@ -1,4 +1,4 @@
-"""Profile the assistant's Rasa server at saturation with py-spy.
+"""Profile the assistant's Rasa server (or action server) at saturation with py-spy.
 
 Starts the assistant on loopback, drives it with closed-loop visitors (32 by
 default) and samples the Rasa server's process with ``py-spy record`` for the
@@ -7,7 +7,7 @@ and their time including what they call) and the share of a few known areas
 (sentence encoder, JSON, action server call, tracker store, extractor).
 
 usage: python -m benchmarks.load.profile [--seconds 20] [--visitors 32]
-       [--questions FILE] [--top 25] [--raw OUT.txt]
+       [--questions FILE] [--top 25] [--raw OUT.txt] [--process rasa|actions]
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ from typing import List, Tuple
 from benchmarks.load.__main__ import HELDOUT, REALWORLD, WARM_UP
 from benchmarks.load.visitors import drive, load_questions
 from tests.support.servers import running_assistant
+
+PROCESSES = {"actions": 0, "rasa": 1}
+"""The assistant's processes, by their index in ``running_assistant``."""
 
 # (area, a piece of a frame that belongs to it)
 AREAS: List[Tuple[str, str]] = [
@@ -89,11 +92,17 @@ def main() -> None:
         "--questions", type=Path, default=REALWORLD if REALWORLD.exists() else HELDOUT
     )
     parser.add_argument("--raw", type=Path, help="also keep the collapsed stacks")
+    parser.add_argument(
+        "--process",
+        choices=sorted(PROCESSES),
+        default="rasa",
+        help="the process to sample: the Rasa server or the action server",
+    )
     args = parser.parse_args()
     questions = load_questions(args.questions)
     with tempfile.TemporaryDirectory() as tmp:
         with running_assistant(Path(tmp)) as assistant:
-            rasa_pid = assistant.processes[1].pid
+            pid = assistant.processes[PROCESSES[args.process]].pid
             asyncio.run(_warm_up(assistant.rasa_url, questions))
             out = Path(tmp) / "stacks.txt"
             spy = subprocess.Popen(
@@ -101,7 +110,7 @@ def main() -> None:
                     str(Path(sys.executable).parent / "py-spy"),
                     "record",
                     "--pid",
-                    str(rasa_pid),
+                    str(pid),
                     "--format",
                     "raw",
                     "--output",
