@@ -18,24 +18,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import itertools
 import tempfile
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (
-    ActionExecuted,
-    BotUttered,
-    Event,
-    SessionStarted,
-    SlotSet,
-    UserUttered,
-)
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from tests.support.events import session_start, turn
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 STORES = (
@@ -44,32 +37,6 @@ STORES = (
 )
 MESSAGES_PER_CONVERSATION = 6
 CONVERSATIONS_AT_ONCE = 32
-
-
-def turn(text: str, clock: Any) -> List[Event]:
-    """The events one message adds, shaped as the assistant's (an answer)."""
-    parse = {
-        "text": text,
-        "intent": {"name": "ask_pain", "confidence": 0.9},
-        "entities": [{"entity": "treatment", "value": "microneedling"}],
-        "intent_ranking": [{"name": "ask_pain", "confidence": 0.9}],
-    }
-    return [
-        UserUttered(text, parse["intent"], parse["entities"], parse, next(clock)),
-        ActionExecuted("action_answer", policy="RulePolicy", timestamp=next(clock)),
-        BotUttered(f"answer to {text}", {}, {"answer": {"kind": "kb"}}, next(clock)),
-        SlotSet("treatment", "microneedling", timestamp=next(clock)),
-        ActionExecuted("action_listen", timestamp=next(clock)),
-    ]
-
-
-def session_start(clock: Any) -> List[Event]:
-    """The events that start a conversation."""
-    return [
-        ActionExecuted("action_session_start", timestamp=next(clock)),
-        SessionStarted(timestamp=next(clock)),
-        ActionExecuted("action_listen", timestamp=next(clock)),
-    ]
 
 
 def load_store(spec: str, domain: Domain, url: Optional[str], db: Path) -> Any:
@@ -103,7 +70,6 @@ def count_statements(store: Any) -> Dict[str, int]:
 
 async def drive(store: Any, domain: Domain, messages: int, prefix: str) -> float:
     """Serve ``messages`` messages; return the wall seconds they took."""
-    clock = itertools.count(time.time())
     started = time.perf_counter()
     for index in range(messages):
         conversation = index % CONVERSATIONS_AT_ONCE
@@ -112,9 +78,9 @@ async def drive(store: Any, domain: Domain, messages: int, prefix: str) -> float
         tracker = await store.retrieve(sender)
         if tracker is None:
             tracker = DialogueStateTracker.from_events(
-                sender, session_start(clock), domain.slots
+                sender, session_start(), domain.slots
             )
-        for event in turn(f"message {index}", clock):
+        for event in turn(f"message {index}"):
             tracker.update(event)
         await store.save(tracker)
     return time.perf_counter() - started

@@ -16,7 +16,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 
 from stores.sql import CachedSQLTrackerStore
 from tests.console.postgres import binaries, running_postgres
-from tests.unit.test_tracker_store import DOMAIN, say, session_start, turn
+from tests.support.events import session_start, turn
+from tests.unit.test_tracker_store import DOMAIN, say
 
 pytestmark = pytest.mark.skipif(
     binaries() is None, reason="PostgreSQL is not installed on this machine"

@@ -9,10 +9,8 @@ restarted one).
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import sqlite3
-import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -20,49 +18,14 @@ import pytest
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (
-    ActionExecuted,
-    BotUttered,
-    Event,
-    SessionStarted,
-    SlotSet,
-    UserUttered,
-)
+from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from stores.sql import CachedSQLTrackerStore, Session, SessionCache, session_after
+from tests.support.events import session_start, turn
 from tests.support.servers import PROJECT_DIR
 
 DOMAIN = Domain.load(str(PROJECT_DIR / "domain.yml"))
-_clock = itertools.count(int(time.time()) + 1000)
-
-
-def now() -> float:
-    return float(next(_clock))
-
-
-def turn(text: str, treatment: str = "microneedling") -> List[Event]:
-    parse = {
-        "text": text,
-        "intent": {"name": "ask_pain", "confidence": 0.9},
-        "entities": [{"entity": "treatment", "value": treatment}],
-        "intent_ranking": [{"name": "ask_pain", "confidence": 0.9}],
-    }
-    return [
-        UserUttered(text, parse["intent"], parse["entities"], parse, timestamp=now()),
-        ActionExecuted("action_answer", policy="RulePolicy", timestamp=now()),
-        BotUttered(f"answer to {text}", {}, {"answer": {"kind": "kb"}}, now()),
-        SlotSet("treatment", treatment, timestamp=now()),
-        ActionExecuted("action_listen", timestamp=now()),
-    ]
-
-
-def session_start() -> List[Event]:
-    return [
-        ActionExecuted("action_session_start", timestamp=now()),
-        SessionStarted(timestamp=now()),
-        ActionExecuted("action_listen", timestamp=now()),
-    ]
 
 
 def run(coroutine: Any) -> Any:
