@@ -60,6 +60,7 @@ class SentenceCountVectorsFeaturizer(CountVectorsFeaturizer):
         return [Tokenizer]
 
     def _analyzer(self, attribute: str) -> Callable[[str], List[str]]:
+        """The vectorizer's own analyzer, built once (it reads no vocabulary)."""
         cache: Dict[str, Callable[[str], List[str]]] = self.__dict__.setdefault(
             "_analyzers", {}
         )
