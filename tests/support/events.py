@@ -38,7 +38,7 @@ def turn(text: str, treatment: str = "microneedling") -> List[Event]:
     }
     return [
         UserUttered(text, parse["intent"], parse["entities"], parse, timestamp=now()),
-        ActionExecuted("action_answer", policy="RulePolicy", timestamp=now()),
+        ActionExecuted("action_answer_question", policy="RulePolicy", timestamp=now()),
         BotUttered(f"answer to {text}", {}, {"answer": {"kind": "kb"}}, now()),
         SlotSet("treatment", treatment, timestamp=now()),
         ActionExecuted("action_listen", timestamp=now()),
