@@ -34,6 +34,20 @@ def category(item: Dict[str, Any]) -> str:
     return "no_treatment" if item.get("treatment") is None else "in_scope"
 
 
+def expected_kind(item: Dict[str, Any]) -> str:
+    """The reply kind an item expects, as the grader reads its labels."""
+    topic = item.get("topic")
+    if topic == SAFETY:
+        return "safety"
+    if topic == OUT_OF_SCOPE:
+        return "out_of_scope"
+    if topic == "booking":
+        return "handoff"
+    if topic == "comparison":
+        return "compare"
+    return "clarify" if item.get("treatment") is None else "kb"
+
+
 def answered_treatments(answers: Sequence[Dict[str, Any]]) -> List[str]:
     """Treatments the replies speak about (``kb`` and ``compare`` answers)."""
     found: List[str] = []
@@ -72,6 +86,7 @@ class RealScore:
     treatment: Counter = field(default_factory=Counter)
     wrong_treatment: List[str] = field(default_factory=list)
     topic_confusions: Counter = field(default_factory=Counter)
+    kind_confusions: Counter = field(default_factory=Counter)
     misses: List[str] = field(default_factory=list)
 
     def add(
@@ -110,6 +125,8 @@ class RealScore:
                 self.topic_confusions[(item["topic"], got[0])] += 1
         if not ok:
             self.misses.append(_describe(item, answers))
+            first = str(answers[0].get("kind")) if answers else "no reply"
+            self.kind_confusions[(expected_kind(item), first)] += 1
 
     def merge(self, other: RealScore) -> None:
         """Add another score's counts (e.g. another fold's) to this one."""
@@ -119,6 +136,7 @@ class RealScore:
         self.treatment.update(other.treatment)
         self.wrong_treatment += other.wrong_treatment
         self.topic_confusions.update(other.topic_confusions)
+        self.kind_confusions.update(other.kind_confusions)
         self.misses += other.misses
 
     def accuracy(self, group: str = "all") -> float:
@@ -159,6 +177,11 @@ class RealScore:
             *(
                 f"  {n:>3}  {asked} -> {got}"
                 for (asked, got), n in self.topic_confusions.most_common(15)
+            ),
+            "misses by reply kind (expected -> first reply):",
+            *(
+                f"  {n:>3}  {expected} -> {got}"
+                for (expected, got), n in self.kind_confusions.most_common(15)
             ),
         ]
         if show_misses:  # items by name: never asked for on the test set

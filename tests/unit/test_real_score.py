@@ -28,3 +28,21 @@ def test_the_report_names_items_only_when_misses_are_asked_for() -> None:
     assert "answers about a treatment not named: 1" in score.report()
     assert ITEM["text"] not in score.report()
     assert ITEM["text"] in score.report(show_misses=True)
+
+
+def test_misses_are_counted_by_the_kind_expected_and_the_kind_given() -> None:
+    score = RealScore()
+    score.add(ITEM, WRONG, ok=False)
+    report = {"text": "I got burned by Titan", "treatment": None}
+    score.add({**report, "topic": "adverse_event"}, [{"kind": "kb"}], ok=False)
+    score.add({**report, "topic": "adverse_event"}, [], ok=False)
+    score.add({**report, "topic": "adverse_event"}, [{"kind": "safety"}], ok=True)
+    assert score.kind_confusions == {
+        ("kb", "kb"): 1,
+        ("safety", "kb"): 1,
+        ("safety", "no reply"): 1,
+    }
+    assert "    1  safety -> kb" in score.report()
+    merged = RealScore()
+    merged.merge(score)
+    assert merged.kind_confusions == score.kind_confusions
