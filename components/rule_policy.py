@@ -17,9 +17,18 @@ the older states never decide anything. One thing reads all the states: when
 no rule matches the intent, Rasa names the prediction by the whole
 conversation's states (the key of its "source"), so that case is predicted
 again by Rasa's own reading, and the result is Rasa's, unchanged.
-``tests/unit/test_rule_policy.py`` compares both policies on long conversations,
-state by state and prediction by prediction; ``python -m benchmarks.rule_policy``
-times them.
+
+Two more things Rasa repeats are done once. The text pass and the intent pass
+read the same conversation, so the intent pass takes the text pass's states.
+And Rasa tries every rule against the newest state, while a rule can only
+apply if the previous action and intent it names are the conversation's: the
+rules are indexed by those two, and only the rules of the matching index
+entries are tried, by Rasa's own test.
+
+``tests/unit/test_rule_policy.py`` compares both policies on long
+conversations, state by state and prediction by prediction, and the rules found
+applicable on 2,000 random rule and state shapes;
+``python -m benchmarks.rule_policy`` times them.
 """
 
 from __future__ import annotations
@@ -76,6 +85,11 @@ def recent_states(
     return states, skipped > 0
 
 
+def _copied(state: State) -> State:
+    """A copy of a state whose sub-states can be changed without changing it."""
+    return {name: dict(sub_state) for name, sub_state in state.items()}
+
+
 def _required(state: Optional[State], sub_state: str, feature: str) -> Optional[str]:
     """The value a rule's state requires of a feature, or None if it requires none."""
     value = ((state or {}).get(sub_state) or {}).get(feature)
@@ -109,6 +123,10 @@ class RecentRulePolicy(RulePolicy):
         self._left_out = False
         self._depth: Tuple[Tuple[int, ...], int] = ((), 0)
         self._indexes: Dict[int, Tuple[int, Dict[Signature, List[str]]]] = {}
+        # what the text pass read, for the intent pass right after it
+        self._text_pass_read: Optional[Tuple[Any, Domain, Tuple[List[State], bool]]] = (
+            None
+        )
 
     def _rule_lookups(self) -> Tuple[Dict[str, Any], Dict[str, Any]]:
         """The rules' lookups: rules, and the unhappy paths of loops."""
@@ -195,10 +213,43 @@ class RecentRulePolicy(RulePolicy):
             return super()._prediction_states(
                 tracker, domain, use_text_for_last_user_input, rule_only_data
             )
-        states, self._left_out = recent_states(tracker, domain, self.depth)
+        states, self._left_out = self._read_once(
+            tracker, domain, use_text_for_last_user_input
+        )
         # the rest of Rasa's reading (the featurizer's): text or intent last
         self.featurizer._choose_last_user_input([states], use_text_for_last_user_input)
         return states
+
+    def _read_once(
+        self, tracker: DialogueStateTracker, domain: Domain, text_pass: bool
+    ) -> Tuple[List[State], bool]:
+        """:func:`recent_states`, made once for the text pass and the intent pass.
+
+        ``RulePolicy._predict`` runs the text pass and then the intent pass on
+        the same tracker, with no event in between: the intent pass takes what
+        the text pass made, if the tracker is the same object with the same
+        events. Each pass gets its own copy, as the featurizer changes the
+        newest user state.
+        """
+        events = (
+            tracker,
+            len(tracker.events),
+            tracker.events[-1] if tracker.events else None,
+        )
+        made, self._text_pass_read = self._text_pass_read, None
+        if (
+            made is None
+            or text_pass
+            or made[0][0] is not tracker
+            or made[0][1] != events[1]
+            or made[0][2] is not events[2]
+            or made[1] is not domain
+        ):
+            made = (events, domain, recent_states(tracker, domain, self.depth))
+        if text_pass:
+            self._text_pass_read = made
+        states, left_out = made[2]
+        return [_copied(state) for state in states], left_out
 
     def _find_action_from_rules(
         self,

@@ -204,3 +204,26 @@ def test_applicable_rules_of_every_shape_are_rasas(policies: Policies) -> None:
         assert recent_policy._get_possible_keys(lookup, states) == expected
         found += len(expected)
     assert found > 500  # rules of many shapes were found applicable
+
+
+def test_the_intent_pass_reuses_only_the_same_conversations_reading(
+    policies: Policies,
+) -> None:
+    """What the text pass read is reused only for the same tracker and events."""
+    domain, _, recent_policy = policies
+    tracker = DialogueStateTracker.from_events("reuse", [], domain.slots)
+    for event in (ActionExecuted(ACTION_LISTEN_NAME), user("greet", "hi")):
+        tracker.update(event)
+    read = recent_policy._read_once(tracker, domain, text_pass=True)
+    assert recent_policy._read_once(tracker, domain, text_pass=False) == read
+    recent_policy._read_once(tracker, domain, text_pass=True)
+    tracker.update(ActionExecuted("action_chitchat"))  # an event in between
+    after = recent_policy._read_once(tracker, domain, text_pass=False)
+    assert after == recent_states(tracker, domain, recent_policy.depth)
+    assert after != read
+    other = tracker.copy()  # another conversation with the same events
+    recent_policy._read_once(tracker, domain, text_pass=True)
+    other.update(user("ask_pain", "does it hurt?"))
+    assert recent_policy._read_once(other, domain, text_pass=False) == recent_states(
+        other, domain, recent_policy.depth
+    )
