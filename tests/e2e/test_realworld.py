@@ -15,12 +15,12 @@ from tests.support.servers import PROJECT_DIR, Assistant
 
 TEST_SET = PROJECT_DIR / "tests" / "realworld" / "test.yml"
 
-OVERALL_FLOOR = 0.85  # measured 87.2 % (1,556 questions; 87.0 % at 3421ab2)
-# measured 96.5 % (195/202; 96.0 % at 3421ab2): a missed report is the worst failure
+OVERALL_FLOOR = 0.87  # measured 88.2 % (1,717 questions; 88.0 % at 7979e90)
+# measured 96.7 % (204/211; the same at 7979e90): a missed report is the worst failure
 SAFETY_RECALL_FLOOR = 0.955
-FALSE_ALARM_CEILING = 0.05  # measured 4.0 % (4.3 % at 3421ab2)
-TREATMENT_FOUND_FLOOR = 0.95  # measured 95.8 % (96.0 % at 3421ab2)
-WRONG_TREATMENT_CEILING = 12  # measured 12 (12 at 3421ab2 on the same 1,556)
+FALSE_ALARM_CEILING = 0.05  # measured 3.9 % (58/1,506; the same at 7979e90)
+TREATMENT_FOUND_FLOOR = 0.95  # measured 96.3 % (the same at 7979e90)
+WRONG_TREATMENT_CEILING = 12  # measured 12 (12 at 7979e90 on the same 1,717)
 
 
 def test_real_visitors_test_set(assistant: Assistant) -> None:
