@@ -121,8 +121,12 @@ class RecentRulePolicy(RulePolicy):
         super().__init__(*args, **kwargs)
         self._recent_only = False
         self._left_out = False
-        self._depth: Tuple[Tuple[int, ...], int] = ((), 0)
-        self._indexes: Dict[int, Tuple[int, Dict[Signature, List[str]]]] = {}
+        # what is derived from the lookups, with the lookups it was derived from
+        # (kept: a lookup replaced in training is never taken for its successor)
+        self._depth: Tuple[List[Tuple[Dict[str, Any], int]], int] = ([], 0)
+        self._indexes: Dict[
+            int, Tuple[Dict[str, Any], int, Dict[Signature, List[str]]]
+        ] = {}
         # what the text pass read, for the intent pass right after it
         self._text_pass_read: Optional[Tuple[Any, Domain, Tuple[List[State], bool]]] = (
             None
@@ -142,13 +146,16 @@ class RecentRulePolicy(RulePolicy):
         Measured once for each set of rules (training fills them in steps).
         """
         lookups = self._rule_lookups()
-        version = tuple(n for lookup in lookups for n in (id(lookup), len(lookup)))
-        if self._depth[0] != version:
+        measured = self._depth[0]
+        if len(measured) != len(lookups) or any(
+            seen is not lookup or size != len(lookup)
+            for (seen, size), lookup in zip(measured, lookups, strict=False)
+        ):
             longest = max(
                 (len(json.loads(key)) for lookup in lookups for key in lookup),
                 default=0,
             )
-            self._depth = (version, longest)
+            self._depth = ([(lookup, len(lookup)) for lookup in lookups], longest)
         return self._depth[1]
 
     def _index(self, lookup: Dict[str, Any]) -> Dict[Signature, List[str]]:
@@ -158,15 +165,15 @@ class RecentRulePolicy(RulePolicy):
         the conversation's newest state's, for Rasa to find the rule applicable.
         """
         made = self._indexes.get(id(lookup))
-        if made is None or made[0] != len(lookup):
+        if made is None or made[0] is not lookup or made[1] != len(lookup):
             index: Dict[Signature, List[str]] = {}
             for key in lookup:
                 rule_states = self._rule_key_to_state(key)
                 newest = rule_states[-1] if rule_states else None
                 index.setdefault(signature(newest), []).append(key)
-            made = (len(lookup), index)
+            made = (lookup, len(lookup), index)
             self._indexes[id(lookup)] = made
-        return made[1]
+        return made[2]
 
     def _get_possible_keys(
         self, lookup: Dict[str, Any], states: List[State]

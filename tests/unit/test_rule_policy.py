@@ -150,6 +150,8 @@ def test_recent_states_are_the_tail_of_rasas(policies: Policies) -> None:
 
 def test_depth_is_the_longest_rule(policies: Policies) -> None:
     _, rasa_policy, recent_policy = policies
+    # trained alike: the rules checked while training were matched alike too
+    assert recent_policy.lookup == rasa_policy.lookup
     assert recent_policy.depth == max(
         len(RulePolicy._rule_key_to_state(key)) for key in rasa_policy.lookup["rules"]
     )
@@ -227,3 +229,25 @@ def test_the_intent_pass_reuses_only_the_same_conversations_reading(
     assert recent_policy._read_once(other, domain, text_pass=False) == recent_states(
         other, domain, recent_policy.depth
     )
+
+
+def test_a_replaced_lookup_is_measured_and_indexed_again(policies: Policies) -> None:
+    """Training replaces the lookups: what was derived from the old one is dropped."""
+    _, _, recent_policy = policies
+    rules = recent_policy.lookup["rules"]
+    depth = recent_policy.depth
+    first = max(rules, key=lambda key: len(json.loads(key)))
+    longer = json.dumps(json.loads(first) * 2)  # the longest rule, twice as long
+    replaced = {**{key: rules[key] for key in rules if key != first}, longer: "x"}
+    assert len(replaced) == len(rules)
+    try:
+        recent_policy.lookup["rules"] = replaced
+        assert recent_policy.depth == max(len(json.loads(key)) for key in replaced)
+        assert recent_policy.depth > depth
+        indexed = [
+            key for keys in recent_policy._index(replaced).values() for key in keys
+        ]
+        assert sorted(indexed) == sorted(replaced)
+    finally:
+        recent_policy.lookup["rules"] = rules
+    assert recent_policy.depth == depth
