@@ -14,6 +14,7 @@ the HTTP API enabled. It also:
 - bounds the wait for the action server (``MEDSPA_ACTION_TIMEOUT``); the
   channels answer with a fallback when it passes; calls it over kept-alive
   connections (``scripts/action_session.py``);
+- answers Rasa's per-message ``Domain.is_empty()`` once (``scripts/domain_once.py``);
 - bounds request bodies (``MEDSPA_MAX_BODY_BYTES``, answered with 413);
 - imports the tracker store class the endpoints file names (``stores.sql``)
   before serving: Rasa would fall back to an in-memory store, silently
@@ -41,7 +42,12 @@ if str(PROJECT_DIR) not in sys.path:  # started as a script: find the packages
 
 from medspa.knowledge_base import load_at_startup  # noqa: E402
 from medspa.settings import action_secret, auth_token, get_settings  # noqa: E402
-from scripts import action_session, action_validation, graph_runner  # noqa: E402
+from scripts import (  # noqa: E402
+    action_session,
+    action_validation,
+    domain_once,
+    graph_runner,
+)
 
 TOKEN_OPTIONS = ("--auth-token", "-t")
 
@@ -120,6 +126,8 @@ def main(argv: List[str]) -> None:
     action_session.install()
     # the model's graph run in an order planned once, not scheduled by dask
     graph_runner.install()
+    # whether the domain is empty, asked a message, answered once
+    domain_once.install()
     check_tracker_store(Path(args.endpoints))
     configure_logging_and_warnings(
         args.loglevel,
