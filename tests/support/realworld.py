@@ -34,20 +34,6 @@ def category(item: Dict[str, Any]) -> str:
     return "no_treatment" if item.get("treatment") is None else "in_scope"
 
 
-def expected_kind(item: Dict[str, Any]) -> str:
-    """The reply kind an item expects, as the grader reads its labels."""
-    topic = item.get("topic")
-    if topic == SAFETY:
-        return "safety"
-    if topic == OUT_OF_SCOPE:
-        return "out_of_scope"
-    if topic == "booking":
-        return "handoff"
-    if topic == "comparison":
-        return "compare"
-    return "clarify" if item.get("treatment") is None else "kb"
-
-
 def answered_treatments(answers: Sequence[Dict[str, Any]]) -> List[str]:
     """Treatments the replies speak about (``kb`` and ``compare`` answers)."""
     found: List[str] = []
@@ -90,9 +76,20 @@ class RealScore:
     misses: List[str] = field(default_factory=list)
 
     def add(
-        self, item: Dict[str, Any], answers: List[Dict[str, Any]], ok: bool
+        self,
+        item: Dict[str, Any],
+        answers: List[Dict[str, Any]],
+        ok: bool,
+        expected_kinds: Iterable[str] = (),
     ) -> None:
-        """Count one graded item."""
+        """Count one graded item.
+
+        Args:
+            item: the labelled question.
+            answers: the ``answer`` metadata of its replies.
+            ok: whether the grader found a reply right.
+            expected_kinds: the reply kinds the grader accepts (its ``expected_of``).
+        """
         origin = item.get("origin")
         groups = ["all", category(item)]
         if origin:
@@ -126,7 +123,8 @@ class RealScore:
         if not ok:
             self.misses.append(_describe(item, answers))
             first = str(answers[0].get("kind")) if answers else "no reply"
-            self.kind_confusions[(expected_kind(item), first)] += 1
+            expected = "/".join(sorted(expected_kinds)) or "?"
+            self.kind_confusions[(expected, first)] += 1
 
     def merge(self, other: RealScore) -> None:
         """Add another score's counts (e.g. another fold's) to this one."""
@@ -214,6 +212,7 @@ def grade_real(
         sender = f"real-{uuid.uuid4().hex[:12]}"
         for turn in item.get("turns") or [item]:  # a dialogue keeps one sender
             answers, _texts, _replies, _seconds = bot.turn(sender, turn["text"])
-            ok = any(grader.matches(grader.expected_of(turn), a) for a in answers)
-            score.add(turn, answers, ok)
+            expected = grader.expected_of(turn)
+            ok = any(grader.matches(expected, a) for a in answers)
+            score.add(turn, answers, ok, expected["kinds"])
     return score

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.support.heldout import load_grader
 from tests.support.realworld import RealScore
 
 ITEM = {
@@ -31,12 +32,17 @@ def test_the_report_names_items_only_when_misses_are_asked_for() -> None:
 
 
 def test_misses_are_counted_by_the_kind_expected_and_the_kind_given() -> None:
+    grader = load_grader()
     score = RealScore()
-    score.add(ITEM, WRONG, ok=False)
     report = {"text": "I got burned by Titan", "treatment": None}
-    score.add({**report, "topic": "adverse_event"}, [{"kind": "kb"}], ok=False)
-    score.add({**report, "topic": "adverse_event"}, [], ok=False)
-    score.add({**report, "topic": "adverse_event"}, [{"kind": "safety"}], ok=True)
+    reports = {**report, "topic": "adverse_event"}
+    for item, answers, ok in [
+        (ITEM, WRONG, False),
+        (reports, [{"kind": "kb"}], False),
+        (reports, [], False),
+        (reports, [{"kind": "safety"}], True),
+    ]:
+        score.add(item, answers, ok, grader.expected_of(item)["kinds"])
     assert score.kind_confusions == {
         ("kb", "kb"): 1,
         ("safety", "kb"): 1,
