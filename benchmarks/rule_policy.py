@@ -17,7 +17,7 @@ import argparse
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, List
+from typing import Any, Dict, List
 
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted
@@ -74,7 +74,7 @@ def main() -> None:
             ]
             if same[0] != same[1]:
                 raise SystemExit(f"the policies disagree after {messages} messages")
-        times = {name: [] for name in policies}  # type: dict
+        times: Dict[str, List[float]] = {name: [] for name in policies}
         for _ in range(args.rounds):
             for name, policy in policies.items():
                 times[name].append(

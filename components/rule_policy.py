@@ -34,7 +34,7 @@ applicable on 2,000 random rule and state shapes;
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Set, Tuple
 
 from rasa.core.policies.rule_policy import (
     RULES,
@@ -110,6 +110,25 @@ def signature(state: Optional[State]) -> Signature:
     )
 
 
+class _Read(NamedTuple):
+    """The states read from a conversation, and which conversation it was."""
+
+    tracker: DialogueStateTracker
+    events: int
+    newest: Any
+    domain: Domain
+    states: Tuple[List[State], bool]
+
+    def reads_as(self, other: _Read) -> bool:
+        """The same tracker object, with the same events, and the same domain."""
+        return (
+            self.tracker is other.tracker
+            and self.events == other.events
+            and self.newest is other.newest
+            and self.domain is other.domain
+        )
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
 )
@@ -128,9 +147,7 @@ class RecentRulePolicy(RulePolicy):
             int, Tuple[Dict[str, Any], int, Dict[Signature, List[str]]]
         ] = {}
         # what the text pass read, for the intent pass right after it
-        self._text_pass_read: Optional[Tuple[Any, Domain, Tuple[List[State], bool]]] = (
-            None
-        )
+        self._text_pass_read: Optional[_Read] = None
 
     def _rule_lookups(self) -> Tuple[Dict[str, Any], Dict[str, Any]]:
         """The rules' lookups: rules, and the unhappy paths of loops."""
@@ -238,24 +255,19 @@ class RecentRulePolicy(RulePolicy):
         events. Each pass gets its own copy, as the featurizer changes the
         newest user state.
         """
-        events = (
+        read = _Read(
             tracker,
             len(tracker.events),
             tracker.events[-1] if tracker.events else None,
+            domain,
+            ([], False),
         )
         made, self._text_pass_read = self._text_pass_read, None
-        if (
-            made is None
-            or text_pass
-            or made[0][0] is not tracker
-            or made[0][1] != events[1]
-            or made[0][2] is not events[2]
-            or made[1] is not domain
-        ):
-            made = (events, domain, recent_states(tracker, domain, self.depth))
+        if text_pass or made is None or not made.reads_as(read):
+            made = read._replace(states=recent_states(tracker, domain, self.depth))
         if text_pass:
             self._text_pass_read = made
-        states, left_out = made[2]
+        states, left_out = made.states
         return [_copied(state) for state in states], left_out
 
     def _find_action_from_rules(

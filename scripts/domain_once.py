@@ -2,7 +2,7 @@
 
 For every visitor message, Rasa 3.6's processor asks ``domain.is_empty()`` (its
 check for intents and entities the domain does not know). Rasa answers by
-building an empty domain and comparing the two domains' full dictionaries: 0.9 %
+building an empty domain and comparing the two domains' full dictionaries: 1.4 %
 of the Rasa server's time under load (``make profile``). A served model's domain
 does not change, so the answer is kept on the domain object the first time it
 is asked; it is Rasa's answer.
