@@ -25,6 +25,7 @@ from medspa.planning import (
     definition_plan,
     not_offered_plan,
     offer_plan,
+    other_care_plan,
     plan_chitchat,
     plan_list,
     plan_out_of_scope,
@@ -161,8 +162,15 @@ def read_turn(tracker: Tracker) -> Turn:
         last_topic=last_topic if last_topic in TOPIC_IDS else None,
         ranking=ranking,
         reported=isinstance(safety, dict) and safety.get("report") is True,
+        report_score=_report_score(safety),
         problem_open=problem_open(tracker),
     )
+
+
+def _report_score(safety: Any) -> Optional[float]:
+    """The safety classifier's score in the message's ``safety`` entry, if any."""
+    score = safety.get("score") if isinstance(safety, dict) else None
+    return float(score) if isinstance(score, (int, float)) else None
 
 
 def memory_events(plan: Plan) -> List[EventType]:
@@ -218,7 +226,8 @@ class ReplyAction(Action):
         if plan is None and self.redirects_not_offered:
             plan = not_offered_plan(turn)
         if plan is None:
-            plan = definition_plan(turn, clinic_visit_plan(turn, self.plan(turn)))
+            plan = clinic_visit_plan(turn, self.plan(turn))
+            plan = other_care_plan(turn, definition_plan(turn, plan))
         composer = Composer(knowledge_base(), Wording(domain), get_settings().clinic)
         reply = composer.compose(plan)
         logger.info("reply %s to intent %s", reply.answer, turn.intent)

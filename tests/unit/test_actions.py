@@ -580,6 +580,25 @@ async def test_the_safety_classifier_flag_gets_safety_advice(
     assert message["answer"] == {"kind": "safety"}
 
 
+async def test_the_report_intent_the_safety_classifier_rules_out_is_a_question(
+    domain: Dict[str, Any],
+) -> None:
+    text = "I spaced my 3rd Morpheus8 treatment 11 weeks from the 2nd, was it wasted?"
+    tracker = tracker_for(
+        text,
+        "report_problem",
+        {"treatment": ["rf_microneedling"]},
+        ranking=["report_problem", "ask_sessions"],
+    )
+    (message,), _ = await run_action(ActionSafety(), tracker, domain)
+    assert message["answer"] == {"kind": "safety"}  # no score: the intent decides
+    tracker.latest_message["safety"] = {"score": 0.02, "report": False}
+    (message,), _ = await run_action(ActionSafety(), tracker, domain)
+    assert message["answer"]["kind"] == "kb"
+    assert message["answer"]["treatment"] == "rf_microneedling"
+    assert message["answer"]["topic"] == "sessions"
+
+
 Answered = Union[Dict[str, Any], Tuple[Dict[str, Any], ...]]
 
 

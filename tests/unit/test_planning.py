@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional
 
 import pytest
@@ -15,6 +16,7 @@ from medspa.planning import (
     definition_plan,
     not_offered_plan,
     offer_plan,
+    other_care_plan,
     plan_chitchat,
     plan_list,
     plan_out_of_scope,
@@ -176,6 +178,23 @@ def test_safety_plan_trusts_the_nlu() -> None:
     )
     assert plan is not None and plan.severity is Severity.PROBLEM
     assert safety_plan(Turn("ask_pain", text="does it hurt?")) is None
+
+
+@pytest.mark.parametrize(
+    ("score", "report"),
+    [(None, True), (0.6, True), (0.1, True), (0.02, False)],
+)
+def test_the_nlu_report_intent_needs_the_safety_classifier_not_to_rule_it_out(
+    score: Optional[float], report: bool
+) -> None:
+    """The intent alone is not a report when the classifier all but rules one out."""
+    text = "I spaced my 3rd E-matrix treatment 11 weeks from the 2nd. Was it wasted?"
+    turn = Turn("report_problem", text=text, report_score=score)
+    plan = safety_plan(turn, reported_by_nlu=True)
+    assert (plan is not None and plan.kind == "safety") is report
+    # a symptom the cues read is a report, whatever the score
+    told = replace(turn, text="I had E-matrix 3 days ago and my face is blistering")
+    assert safety_plan(told, reported_by_nlu=True) is not None
 
 
 @pytest.mark.parametrize(
@@ -545,3 +564,31 @@ def test_a_question_about_what_a_word_means_is_out_of_scope(
     turn: Turn, expected: str
 ) -> None:
     assert definition_plan(turn, plan_question(turn)).kind == expected
+
+
+@pytest.mark.parametrize(
+    ("turn", "expected"),
+    [
+        (Turn("ask_candidates", "Is Accutane safe?"), "out_of_scope"),
+        (Turn("ask_side_effects", "Will the surgery leave a scar?"), "out_of_scope"),
+        (Turn("ask_aftercare", "any restrictions after surgery?"), "out_of_scope"),
+        (Turn("ask_sessions", "how many units do I need"), "out_of_scope"),
+        (Turn("ask_candidates", "can I have it if I'm on Accutane"), "clarify"),
+        (Turn("ask_preparation", "should I stop tretinoin before?"), "clarify"),
+        (Turn("ask_aftercare", "when can I restart my Retin-A"), "clarify"),
+        (Turn("ask_preparation", "do I need to stop retinol"), "clarify"),
+        (
+            Turn(
+                "ask_candidates",
+                "Can I get laser on Accutane?",
+                vague=("laser_skin_tightening", "infrared_laser"),
+            ),
+            "clarify",
+        ),
+        (Turn("ask_candidates", "Thermage on Accutane?", ("thermage",)), "kb"),
+    ],
+)
+def test_a_question_about_a_medicine_or_surgery_alone_is_out_of_scope(
+    turn: Turn, expected: str
+) -> None:
+    assert other_care_plan(turn, plan_question(turn)).kind == expected
