@@ -301,11 +301,13 @@ def other_care_plan(turn: Turn, plan: Plan) -> Plan:
     means would not help. Only a ``clarify`` plan turns, and only where no word
     of the message stands for a treatment ("should I stop Accutane before the
     treatment?") or ties the care to one left unnamed ("should I stop Accutane
-    before?"). The words are the ``other_care``, ``treatment_reference`` and
+    before?"). A long post is read for what it asks (its title question): "Can
+    I use Retin-A while I'm pregnant? I worry about everything I use..." The
+    words are the ``other_care``, ``treatment_reference`` and
     ``treatment_timing`` cues.
     """
     found = default_cues().found(
-        turn.text, {"other_care", "treatment_reference", "treatment_timing"}
+        focus(turn.text), {"other_care", "treatment_reference", "treatment_timing"}
     )
     if plan.kind == Kind.CLARIFY and not turn.vague and found == {"other_care"}:
         return Plan(Kind.OUT_OF_SCOPE, intent=turn.intent)

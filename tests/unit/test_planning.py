@@ -586,6 +586,16 @@ def test_a_question_about_what_a_word_means_is_out_of_scope(
         (
             Turn(
                 "ask_candidates",
+                "Can I use Retin-A while I'm pregnant? I am pregnant with my first "
+                "child, so I worry about everything I use. My doctor says it is "
+                "fine but I keep reading otherwise online, and the leaflet is no "
+                "help at all. What do you think?",
+            ),
+            "out_of_scope",
+        ),
+        (
+            Turn(
+                "ask_candidates",
                 "Can I get laser on Accutane?",
                 vague=("laser_skin_tightening", "infrared_laser"),
             ),
