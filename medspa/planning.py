@@ -121,10 +121,10 @@ def safety_plan(turn: Turn, reported_by_nlu: bool = False) -> Optional[Plan]:
     """A safety plan when the visitor reports a problem, else None.
 
     A report is read by the cue vocabulary (:func:`medspa.safety.assess`), by
-    the NLU (its ``report_problem`` intent, if sure enough, not ruled out by the
-    safety classifier's score and the message does more than ask, and its
-    safety classifier), or is a follow-up about the
-    problem reported just before.
+    the NLU (its ``report_problem`` intent, if sure enough, not all but ruled
+    out by the safety classifier's score, and the message does more than ask;
+    and its safety classifier), or is a follow-up about the problem reported
+    just before.
     """
     severity = by_cues = safety.assess(turn.text)
     considers = safety.only_considers(turn.text)
@@ -306,10 +306,12 @@ def other_care_plan(turn: Turn, plan: Plan) -> Plan:
     words are the ``other_care``, ``treatment_reference`` and
     ``treatment_timing`` cues.
     """
+    if plan.kind != Kind.CLARIFY or turn.vague:
+        return plan
     found = default_cues().found(
         focus(turn.text), {"other_care", "treatment_reference", "treatment_timing"}
     )
-    if plan.kind == Kind.CLARIFY and not turn.vague and found == {"other_care"}:
+    if found == {"other_care"}:
         return Plan(Kind.OUT_OF_SCOPE, intent=turn.intent)
     return plan
 
