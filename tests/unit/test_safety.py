@@ -23,7 +23,7 @@ from medspa.safety import Severity, assess
             Severity.PROBLEM,
         ),
         ("got PIH after my microneedling last week", Severity.PROBLEM),
-        ("I have cellulitis on my cheek 4 days after RF microneedling", Severity.PROBLEM),
+        ("I have cellulitis on my cheek 4 days after microneedling", Severity.PROBLEM),
         ("my eyelid ptosis started after the meso last week", Severity.PROBLEM),
         ("can RF microneedling cause cellulitis or an abscess?", None),
         ("it has disfigured my face since I had IPL", Severity.PROBLEM),
