@@ -117,11 +117,19 @@ class RateWindow:
             del self._hits[key]
 
 
-async def stored_events(store: TrackerStore, sender: str) -> int:
-    """How many events a conversation keeps (one indexed count in a SQL store)."""
+async def stored_events(store: TrackerStore, sender: str, seen: bool = False) -> int:
+    """How many events a conversation keeps (one indexed count in a SQL store).
+
+    Args:
+        store: the tracker store.
+        sender: the conversation.
+        seen: the count the store saw last will do, if it keeps one
+            (:meth:`stores.sql.CachedSQLTrackerStore.count_events`).
+
+    """
     count_events = getattr(store, "count_events", None)  # stores.sql's precompiled
     if callable(count_events):
-        return int(count_events(sender))
+        return int(count_events(sender, seen=seen))
     if isinstance(store, SQLTrackerStore):
         with store.session_scope() as session:
             query = session.query(store.SQLEvent)
@@ -307,7 +315,11 @@ class Guard:
         # Rasa wraps the configured store in a FailSafeTrackerStore
         store = getattr(agent.tracker_store, "_tracker_store", agent.tracker_store)
         try:
-            count = await stored_events(store, sender)
+            # the count last seen, confirmed only at the bound (an erasure may
+            # have emptied the conversation since)
+            count = await stored_events(store, sender, seen=True)
+            if count >= limit:
+                count = await stored_events(store, sender)
         except Exception as error:  # the store's own outage: Rasa reports it
             logger.error("%s: could not count events: %s", self.channel, error)
             return False

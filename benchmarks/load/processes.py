@@ -17,6 +17,14 @@ def _stat(pid: int) -> Tuple[str, int]:
     return name, parent
 
 
+def parent(pid: int) -> int:
+    """A process's parent id (0 if it is gone)."""
+    try:
+        return _stat(pid)[1]
+    except (OSError, ValueError):
+        return 0
+
+
 def _children() -> Dict[int, List[int]]:
     children: Dict[int, List[int]] = {}
     for entry in Path("/proc").iterdir():

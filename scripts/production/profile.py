@@ -33,6 +33,9 @@ from scripts.production.setup import (
 
 READY_TIMEOUT = float(os.environ.get("MEDSPA_TEST_STARTUP_TIMEOUT", "300"))
 
+UP = "Rasa server is up and running."
+"""What Rasa logs in each Sanic worker once its model is loaded."""
+
 
 def _get(url: str) -> int:
     try:
@@ -89,10 +92,18 @@ class Profile:
         }
 
     def server_ready(self, server: Server) -> bool:
-        """Whether one Rasa server has loaded its model."""
+        """Whether one Rasa server has loaded its model, in every worker.
+
+        Any worker answers ``/status``; a worker still loading its model does
+        not take connections, so the others would take every message meanwhile.
+        Each worker logs Rasa's "up and running" once it has the model.
+        """
         url = f"http://127.0.0.1:{server.port}/status?token={self.token}"
+        log = self.layout.run_dir / "log" / f"{server.name}.log"
         try:
-            return _get(url) == 200
+            if _get(url) != 200:
+                return False
+            return log.read_text(errors="replace").count(UP) >= self.layout.workers
         except OSError:
             return False
 

@@ -188,6 +188,24 @@ def test_a_message_reads_only_two_stamps_while_the_cache_holds(
     )
 
 
+def test_the_count_last_seen_needs_no_query_and_the_exact_one_sees_an_erasure(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "c.db"
+    store = cached(db)
+    run(say(store, session_start() + turn("does it hurt?")))
+    run_ones = statements(store)
+
+    stored = len(rows(db))
+    assert store.count_events("v", seen=True) == stored
+    assert run_ones == []
+    with sqlite3.connect(db) as connection:
+        connection.execute("DELETE FROM events WHERE sender_id = 'v'")
+    assert store.count_events("v", seen=True) == stored  # what it saw
+    assert store.count_events("v") == 0
+    assert store.count_events("never-seen", seen=True) == 0
+
+
 def test_a_stamp_expected_after_a_save_needs_the_count_and_a_newer_id() -> None:
     saved = Session((9, None, 5.0), None, ids_above=4)
 
