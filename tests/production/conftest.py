@@ -8,6 +8,7 @@ project's own scripts install the Debian packages when they are missing
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -109,8 +110,9 @@ def wait_for(check, what: str, timeout: float = 180) -> None:
     raise AssertionError(f"not within {timeout:.0f} s: {what}")
 
 
-@pytest.fixture(scope="package")
-def profile() -> Iterator[Profile]:
+@contextlib.contextmanager
+def started_profile(servers: int, workers: int, actions: int) -> Iterator[Profile]:
+    """The profile in a temporary folder, the Debian packages installed if missing."""
     subprocess.run([str(PROJECT_DIR / "scripts" / "install_production.sh")], check=True)
     # not under pytest's owner-only tmp folders: PostgreSQL's own user must
     # be able to reach its data folder
@@ -118,11 +120,17 @@ def profile() -> Iterator[Profile]:
     try:
         with running_profile(
             var_dir,
-            servers=2,
-            workers=1,
-            actions=2,
+            servers=servers,
+            workers=workers,
+            actions=actions,
             extra_env={"MEDSPA_REST_TOKEN": REST_TOKEN},
         ) as running:
             yield running
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="package")
+def profile() -> Iterator[Profile]:
+    with started_profile(servers=2, workers=1, actions=2) as running:
+        yield running

@@ -1,26 +1,21 @@
 """One Rasa server's Sanic workers share its messages from the start.
 
-The workers of a server accept connections on one shared socket; a worker
-still loading its model accepts none, so the profile is ready only once every
-worker has logged that it has its model (a server answering ``/status`` is
-not enough: the first worker answers it). The balancer opens a connection to
-the server for every message (``option http-server-close``), so the worker
-free at that moment takes it, rather than whichever took a kept-alive
-connection first.
+The workers of a server accept connections on one shared socket, and the
+balancer keeps its connections to a server open; a worker still loading its
+model accepts none, so a profile that took messages then would leave that
+worker idle for as long as the connections last. The profile is ready only
+once every worker has logged that it has its model (a server answering
+``/status`` is not enough: the first worker answers it).
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Dict, List
 
 from benchmarks.load import processes
-from scripts.production import running_profile
-from tests.production.conftest import REST_TOKEN, say
+from tests.production.conftest import say, started_profile
 
 VISITORS = 8
 MESSAGES = 8
@@ -39,32 +34,22 @@ def cpu(pids: List[int]) -> Dict[int, float]:
 
 
 def test_both_workers_of_a_server_take_messages() -> None:
-    var_dir = Path(tempfile.mkdtemp(prefix="medspa-workers-"))
-    try:
-        with running_profile(
-            var_dir,
-            servers=1,
-            workers=2,
-            actions=1,
-            extra_env={"MEDSPA_REST_TOKEN": REST_TOKEN},
-        ) as profile:
-            pids = workers(profile.supervisord.pid)
-            assert len(pids) == 2
-            before = cpu(pids)
+    with started_profile(servers=1, workers=2, actions=1) as profile:
+        pids = workers(profile.supervisord.pid)
+        assert len(pids) == 2
+        before = cpu(pids)
 
-            def visitor(n: int) -> List[int]:
-                sender = f"workers-{n}-{uuid.uuid4().hex[:8]}"
-                return [
-                    say(profile, sender, TEXTS[m % len(TEXTS)]).status
-                    for m in range(MESSAGES)
-                ]
+        def visitor(n: int) -> List[int]:
+            sender = f"workers-{n}-{uuid.uuid4().hex[:8]}"
+            return [
+                say(profile, sender, TEXTS[m % len(TEXTS)]).status
+                for m in range(MESSAGES)
+            ]
 
-            with ThreadPoolExecutor(VISITORS) as pool:
-                found = pool.map(visitor, range(VISITORS))
-                statuses = [status for sent in found for status in sent]
-            used = {pid: cpu([pid])[pid] - before[pid] for pid in pids}
-    finally:
-        shutil.rmtree(var_dir, ignore_errors=True)
+        with ThreadPoolExecutor(VISITORS) as pool:
+            found = pool.map(visitor, range(VISITORS))
+            statuses = [status for sent in found for status in sent]
+        used = {pid: cpu([pid])[pid] - before[pid] for pid in pids}
 
     assert statuses == [200] * VISITORS * MESSAGES
     # each worker did a fair part of the work (an idle one spends next to none)
