@@ -1,32 +1,42 @@
 """Profile the assistant's Rasa server (or action server) at saturation with py-spy.
 
-Starts the assistant on loopback, drives it with closed-loop visitors (32 by
-default) and samples the Rasa server's process with ``py-spy record`` for the
-same time; then prints the functions that take the most time (their own time,
-and their time including what they call) and the share of a few known areas
-(sentence encoder, JSON, action server call, tracker store, extractor).
+Starts the assistant on loopback (the embedded default, or with
+``--production 1x1`` the production profile as that many Rasa servers of that
+many Sanic workers), drives it with closed-loop visitors (32 by default) and
+samples the Rasa server's process (the first one's, with its workers) with
+``py-spy record`` for the same time; then prints the functions that take the
+most time (their own time, and their time including what they call) and the
+share of a few known areas (sentence encoder, JSON, action server call,
+tracker and lock stores, extractor).
 
 usage: python -m benchmarks.load.profile [--seconds 20] [--visitors 32]
        [--questions FILE] [--top 25] [--raw OUT.txt] [--process rasa|actions]
+       [--production SERVERSxWORKERS]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import subprocess
 import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import List, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
+from benchmarks.load import processes
 from benchmarks.load.__main__ import HELDOUT, REALWORLD, WARM_UP
+from benchmarks.load.production import LAYOUTS, production_launchers
 from benchmarks.load.visitors import drive, load_questions
 from tests.support.servers import running_assistant
 
 PROCESSES = {"actions": 0, "rasa": 1}
 """The assistant's processes, by their index in ``running_assistant``."""
+
+PRODUCTION_COMMANDS = {"actions": "-m actions", "rasa": "rasa_production"}
+"""The production profile's processes, by a piece of their command line."""
 
 # (area, a piece of a frame that belongs to it)
 AREAS: List[Tuple[str, str]] = [
@@ -38,6 +48,9 @@ AREAS: List[Tuple[str, str]] = [
     ("JSON", "json"),
     ("action server call", "rasa/core/actions/action.py"),
     ("tracker store", "tracker_store.py"),
+    ("tracker store", "stores/sql.py"),
+    ("lock store", "lock_store.py"),
+    ("lock store", "stores/redis_lock.py"),
     ("SQLAlchemy", "/sqlalchemy/"),
     ("policies", "rasa/core/policies/"),
 ]
@@ -73,13 +86,36 @@ def summarise(collapsed: str, top: int) -> str:
     return "\n".join(lines)
 
 
-async def _warm_up(url: str, questions: List[str]) -> None:
+async def _warm_up(url: str, questions: List[str], headers: Dict[str, str]) -> None:
     """As the load benchmark does: the first messages' one-off work is not sampled."""
-    await drive(url, questions, 1, 60, WARM_UP)
+    await drive(url, questions, 1, 60, WARM_UP, headers=headers)
 
 
-async def _load(url: str, questions: List[str], args: argparse.Namespace) -> None:
-    await drive(url, questions, args.visitors, args.seconds + 5, 100_000)
+async def _load(
+    url: str, questions: List[str], args: argparse.Namespace, headers: Dict[str, str]
+) -> None:
+    seconds = args.seconds + 5
+    await drive(url, questions, args.visitors, seconds, 100_000, headers=headers)
+
+
+@contextlib.contextmanager
+def _started(
+    tmp: Path, process: str, production: Optional[str]
+) -> Iterator[Tuple[str, Dict[str, str], int]]:
+    """The assistant started: its URL, the headers it wants, the pid to sample."""
+    if production is None:
+        with running_assistant(tmp) as assistant:
+            yield assistant.rasa_url, {}, assistant.processes[PROCESSES[process]].pid
+        return
+    servers, workers = (int(n) for n in production.lower().split("x"))
+    launch = production_launchers()[LAYOUTS.index((servers, workers))]
+    with launch(tmp) as target:
+        found = processes.tree(target.pids)
+        wanted = PRODUCTION_COMMANDS[process]
+        named = {pid for pid, command, _ in found if wanted in command}
+        # the first server's main process (py-spy follows its workers)
+        pid = min(pid for pid in named if processes.parent(pid) not in named)
+        yield target.url, dict(target.headers), pid
 
 
 def main() -> None:
@@ -98,12 +134,16 @@ def main() -> None:
         default="rasa",
         help="the process to sample: the Rasa server or the action server",
     )
+    parser.add_argument(
+        "--production",
+        choices=["1x1", "1x2", "2x1", "2x2"],
+        help="the production profile as Rasa servers x Sanic workers",
+    )
     args = parser.parse_args()
     questions = load_questions(args.questions)
     with tempfile.TemporaryDirectory() as tmp:
-        with running_assistant(Path(tmp)) as assistant:
-            pid = assistant.processes[PROCESSES[args.process]].pid
-            asyncio.run(_warm_up(assistant.rasa_url, questions))
+        with _started(Path(tmp), args.process, args.production) as (url, headers, pid):
+            asyncio.run(_warm_up(url, questions, headers))
             out = Path(tmp) / "stacks.txt"
             spy = subprocess.Popen(
                 [
@@ -123,7 +163,7 @@ def main() -> None:
                 ],  # fmt: skip
                 stdout=subprocess.DEVNULL,
             )
-            asyncio.run(_load(assistant.rasa_url, questions, args))
+            asyncio.run(_load(url, questions, args, headers))
             spy.wait(timeout=120)
             collapsed = out.read_text() if out.exists() else ""
             if args.raw:
