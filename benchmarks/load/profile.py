@@ -136,7 +136,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--production",
-        choices=["1x1", "1x2", "2x1", "2x2"],
+        choices=[f"{servers}x{workers}" for servers, workers in LAYOUTS],
         help="the production profile as Rasa servers x Sanic workers",
     )
     args = parser.parse_args()
