@@ -16,7 +16,9 @@ and writes alike) and the same polling, and makes each change in one Lua
 script that Redis runs atomically: issuing a ticket; looking at the line,
 which drops expired tickets and renews the waiting one's (its holder is
 alive); finishing one (the lock is deleted when no ticket is left). A message
-costs three round trips: issue, one look (more only while it waits), finish.
+costs two round trips: issue (which says whether it is the ticket's turn
+already), finish; a message that waits looks at the line every
+``wait_time_in_seconds`` until its turn.
 
 Configured in the endpoints file as Rasa's (``url``, ``port``, ``db``,
 ``password``…) with ``type: stores.redis_lock.AtomicRedisLockStore``.
@@ -28,7 +30,7 @@ import asyncio
 import logging
 import time
 from contextlib import asynccontextmanager
-from typing import Any, AsyncGenerator, Optional
+from typing import Any, AsyncGenerator, Optional, Tuple
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
@@ -63,14 +65,15 @@ end
 ISSUE_SCRIPT = (
     _KEEP
     + """
--- KEYS[1]: the lock; ARGV: conversation id, now, lifetime. Returns the ticket.
+-- KEYS[1]: the lock; ARGV: conversation id, now, lifetime. Drops the expired
+-- tickets. Returns the ticket and its place in line (0: its turn).
 local now = tonumber(ARGV[2])
 local tickets, last = kept(redis.call("GET", KEYS[1]), now, nil)
 local number = last + 1
 local ticket = cjson.encode({number = number, expires = now + tonumber(ARGV[3])})
 table.insert(tickets, ticket)
 save(KEYS[1], ARGV[1], tickets)
-return number
+return {number, #tickets - 1}
 """
 )
 
@@ -168,29 +171,41 @@ class AtomicRedisLockStore(RedisLockStore):
                 its holder was stalled).
 
         """
-        ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        ticket, place = self._take_ticket(conversation_id, lock_lifetime)
         try:
-            yield await self._turn(
-                conversation_id, ticket, lock_lifetime, wait_time_in_seconds
-            )
+            while place != 0:
+                if place < 0:
+                    raise LockError(
+                        "Could not acquire lock for conversation_id "
+                        f"'{conversation_id}'."
+                    )
+                await asyncio.sleep(wait_time_in_seconds)
+                place = self._place(conversation_id, ticket, lock_lifetime)
+            logger.debug(f"Acquired lock for conversation '{conversation_id}'.")
+            yield TicketLock(conversation_id)
         finally:
             self.cleanup(conversation_id, ticket)
 
-    async def _turn(
-        self, conversation_id: str, ticket: int, lifetime: float, wait: float
-    ) -> TicketLock:
+    def _take_ticket(self, conversation_id: str, lifetime: float) -> Tuple[int, int]:
+        """A new ticket of the conversation's lock, and its place in line.
+
+        Raises:
+            LockError: Redis could not be reached or failed.
+
+        """
+        try:
+            key = self.key_prefix + conversation_id
+            args = [conversation_id, time.time(), lifetime]
+            number, place = self._issue(keys=[key], args=args)
+            return int(number), int(place)
+        except Exception as error:
+            raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+
+    def _place(self, conversation_id: str, ticket: int, lifetime: float) -> int:
+        """The ticket's place in line, renewed (0: its turn; -1: it is gone)."""
         key = self.key_prefix + conversation_id
-        while True:
-            args = [conversation_id, time.time(), ticket, lifetime]
-            place = int(self._wait(keys=[key], args=args))
-            if place == 0:
-                logger.debug(f"Acquired lock for conversation '{conversation_id}'.")
-                return TicketLock(conversation_id)
-            if place < 0:
-                raise LockError(
-                    f"Could not acquire lock for conversation_id '{conversation_id}'."
-                )
-            await asyncio.sleep(wait)
+        args = [conversation_id, time.time(), ticket, lifetime]
+        return int(self._wait(keys=[key], args=args))
 
     def issue_ticket(
         self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME
@@ -205,12 +220,7 @@ class AtomicRedisLockStore(RedisLockStore):
             LockError: Redis could not be reached or failed.
 
         """
-        try:
-            key = self.key_prefix + conversation_id
-            args = [conversation_id, time.time(), lock_lifetime]
-            return int(self._issue(keys=[key], args=args))
-        except Exception as error:
-            raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+        return self._take_ticket(conversation_id, lock_lifetime)[0]
 
     def _finish_ticket(self, conversation_id: str, ticket_number: int) -> int:
         key = self.key_prefix + conversation_id

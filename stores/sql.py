@@ -19,6 +19,9 @@ same semantics, and
 - reads from the database whenever the stamp differs: another Rasa server
   (the production profile's servers share PostgreSQL), the staff console's
   erasure or anything else wrote or deleted events;
+- on PostgreSQL, reads and saves outside a transaction: a save's one
+  multi-row ``INSERT`` is atomic by itself (a larger save takes a transaction),
+  and a read needs none;
 - inserts the new events with one precompiled multi-row statement, and keeps
   its SQLite connection open (one per thread) instead of opening one per use,
   the database in write-ahead-log mode (one synced write per commit).
@@ -39,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
@@ -205,19 +208,30 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.engine.dialect.name == "sqlite":
+        self._sqlite = self.engine.dialect.name == "sqlite"
+        url = self.engine.url
+        self.engine.dispose()
+        if self._sqlite:
             # SQLAlchemy opens a new SQLite connection for every use (NullPool):
-            # keep one per thread instead (PostgreSQL keeps its QueuePool)
-            self.engine.dispose()
-            self.engine = sa.create_engine(
-                self.engine.url, poolclass=SingletonThreadPool
-            )
-            self.sessionmaker = sessionmaker(bind=self.engine)
+            # keep one per thread instead
+            self.engine = sa.create_engine(url, poolclass=SingletonThreadPool)
             with self.engine.connect() as connection:
                 # a commit writes the log once instead of the journal and the
                 # database (still synced: nothing committed is lost); readers
                 # (the console) no longer wait for writers. Kept by the file.
                 connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        else:
+            # PostgreSQL's connections stay outside transactions (autocommit):
+            # in one, a read costs a BEGIN and a ROLLBACK round trip besides the
+            # query, a save a BEGIN and a COMMIT, and READ COMMITTED gives each
+            # statement its own snapshot either way. A save's one multi-row
+            # INSERT is atomic by itself (:meth:`_append`). Rasa's own reads (the
+            # HTTP API's) share the pool, so one lost connection (the database
+            # restarted) renews every connection kept.
+            self.engine = sa.create_engine(
+                url, isolation_level="AUTOCOMMIT", **create_engine_kwargs(url)
+            )
+        self.sessionmaker = sessionmaker(bind=self.engine)
         table = self.SQLEvent.__table__
         events = table.c
         sender = sa.bindparam("sender")
@@ -243,15 +257,6 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._session_count = sa.select(sa.func.count()).where(in_session)
         self._insert = table.insert()
         self.cache = SessionCache()
-        # A read needs no transaction: in one, PostgreSQL costs a BEGIN and a
-        # ROLLBACK round trip besides the query, and READ COMMITTED gives each
-        # statement its own snapshot either way. (SQLite's driver begins none
-        # for a read: its engine stays as it is.)
-        self._reader = (
-            self.engine
-            if self.engine.dialect.name == "sqlite"
-            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        )
 
     # -- reading --------------------------------------------------------------------
 
@@ -277,7 +282,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         known = self.cache.get(sender_id) if seen else None
         if known is not None:
             return known.stamp[0]
-        with self._reader.connect() as connection:
+        with self.engine.connect() as connection:
             return self._stamp(connection, sender_id)[0]
 
     def _read_session(self, connection: Any, sender_id: str, stamp: Stamp) -> Session:
@@ -296,7 +301,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             sender_id: the conversation.
 
         """
-        with self._reader.connect() as connection:
+        with self.engine.connect() as connection:
             # the stamp first: rows written meanwhile make the next check fail
             stamp = self._stamp(connection, sender_id)
             session = self.cache.get(sender_id)
@@ -321,6 +326,29 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         return int(
             connection.execute(self._session_count, {"sender": sender_id}).scalar()
         )
+
+    def _saving(self) -> Any:
+        """The connection a save runs on (a context manager).
+
+        On PostgreSQL, an autocommit one, as for reads: a save writes with one
+        ``INSERT`` (:meth:`_append`), and its stamp read is a statement of its
+        own under READ COMMITTED in a transaction too. On SQLite, a transaction.
+        """
+        return self.engine.begin() if self._sqlite else self.engine.connect()
+
+    def _append(self, connection: Any, rows: List[Dict[str, Any]]) -> None:
+        """Insert ``rows`` at once: in one statement, or else in one transaction."""
+        one_statement = getattr(
+            connection.dialect, "executemany_values_page_size", len(rows)
+        )
+        if self._sqlite or len(rows) <= one_statement:
+            connection.execute(self._insert, rows)
+        else:  # more rows than one multi-row INSERT takes
+            with self.engine.connect() as pooled:
+                # a copy sharing the connection (SQLAlchemy 1.4), reset on return
+                own = pooled.execution_options(isolation_level="READ COMMITTED")
+                with own.begin():
+                    own.execute(self._insert, rows)
 
     @staticmethod
     def _row(sender_id: str, event: Any) -> Dict[str, Any]:
@@ -347,7 +375,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         sender_id = tracker.sender_id
         # forgotten until the commit succeeds: a failed save leaves nothing stale
         known = self.cache.pop(sender_id)
-        with self.engine.begin() as connection:
+        with self._saving() as connection:
             stamp = self._stamp(connection, sender_id)
             if stamp[0] == 0:
                 known = Session(stamp, None)
@@ -365,7 +393,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 )
             ]
             if rows:
-                connection.execute(self._insert, rows)
+                self._append(connection, rows)
             after = None
             if known is not None:
                 after = session_after(

@@ -148,3 +148,21 @@ def test_one_message_of_a_conversation_at_a_time_across_servers(port: int) -> No
 
     assert sorted(done) == sorted(list(range(4)) * 10)
     assert rasas(port).get_lock("c4") is None
+
+
+def test_a_message_alone_costs_two_round_trips(port: int) -> None:
+    # its ticket says it is its turn already, then its end: two scripts run
+    store, client = ours(port), redis.Redis(port=port)
+
+    async def message() -> None:
+        async with store.lock("c5", 60):
+            pass
+
+    asyncio.run(message())  # redis-py loads the scripts on their first use
+    client.config_resetstat()
+    asyncio.run(message())
+    stats = client.info("commandstats")  # the scripts' own commands count too
+
+    assert [stats.get(f"cmdstat_{name}", {}).get("calls", 0)
+            for name in ("evalsha", "eval", "script|load")] == [2, 0, 0]  # fmt: skip
+    assert rasas(port).get_lock("c5") is None

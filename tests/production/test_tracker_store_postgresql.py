@@ -13,6 +13,7 @@ from typing import Any, Iterator, List
 import pytest
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import ActionExecuted
 
 from stores.sql import CachedSQLTrackerStore
 from tests.console.postgres import binaries, running_postgres
@@ -78,3 +79,53 @@ def test_a_restarted_server_reads_the_conversation_back(port: int) -> None:
     assert tracker is not None
     assert tracker.get_slot("treatment") == "microneedling"
     assert tracker.latest_message.text == "does it hurt?"
+
+
+def test_one_failed_call_after_the_connections_are_lost(port: int) -> None:
+    # the database dropping every connection (a restart) fails one call; the
+    # next ones, Rasa's own reads (the HTTP API's) too, open new connections
+    ours = store(port)
+    asyncio.run(say(ours, session_start() + turn("does it hurt?"), "pg-d"))
+    assert asyncio.run(ours.retrieve("pg-d")) is not None
+    admin = sa.create_engine(f"postgresql://postgres@127.0.0.1:{port}/postgres")
+    with admin.connect() as connection:
+        dropped = connection.execute(
+            sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = 'rasa'"
+            )
+        ).scalar()
+    admin.dispose()
+    assert dropped >= 1
+
+    with pytest.raises(sa.exc.OperationalError):
+        asyncio.run(ours.retrieve("pg-d"))
+    full = asyncio.run(ours.retrieve_full_tracker("pg-d"))
+    assert full is not None and full.latest_message.text == "does it hurt?"
+    asyncio.run(say(ours, turn("and the downtime?"), "pg-d"))
+    assert texts(port, "pg-d") == ["does it hurt?", "and the downtime?"]
+    tracker = asyncio.run(ours.retrieve("pg-d"))
+    assert tracker is not None and tracker.latest_message.text == "and the downtime?"
+
+
+@pytest.mark.parametrize("turns", [3, 400])
+def test_a_save_that_fails_stores_nothing(port: int, turns: int) -> None:
+    # a save is one multi-row INSERT (atomic by itself, outside a transaction)
+    # or, for more rows than one takes (1,000), a transaction: a row the
+    # database refuses at the end (a name over 255 characters) leaves none
+    sender = f"pg-fail-{turns}"
+    asked = [f"question {n}" for n in range(turns)]
+    events = session_start() + [e for text in asked for e in turn(text)]
+    refused = ActionExecuted("x" * 300)
+    with pytest.raises(sa.exc.DataError):
+        asyncio.run(say(store(port), [*events, refused], sender))
+    assert texts(port, sender) == []
+
+    ours = store(port)
+    asyncio.run(say(ours, events, sender))
+    assert texts(port, sender) == asked
+    reference = asyncio.run(store(port, SQLTrackerStore).retrieve(sender))
+    read_back = asyncio.run(store(port).retrieve(sender))
+    assert reference is not None and read_back is not None
+    assert list(read_back.events) == list(reference.events)
+    assert ours.count_events(sender) == 1 + len(events)  # and the first listen
