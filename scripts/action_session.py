@@ -12,9 +12,11 @@ new connection; every other failure is Rasa's, unchanged.
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any, Optional
 
 import aiohttp
+import ujson
 from rasa.utils import endpoints
 from rasa.utils.endpoints import EndpointConfig
 
@@ -63,6 +65,10 @@ class KeepAliveEndpoint(EndpointConfig):
                 ),
                 timeout=aiohttp.ClientTimeout(total=endpoints.DEFAULT_REQUEST_TIMEOUT),
                 connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS),
+                # the call's body (the conversation) in half json.dumps's time
+                json_serialize=functools.partial(
+                    ujson.dumps, escape_forward_slashes=False
+                ),
             )
             self._loop = loop
         return _Borrowed(self._session)

@@ -35,13 +35,13 @@ tracker's events after as many as the database holds of that session.
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
+import ujson
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -182,7 +182,7 @@ def deserialise_events(rows: Sequence[str]) -> List[Event]:
             _EVENT_CLASSES.setdefault(event_class.type_name, event_class)
     events = []
     for data in rows:
-        parameters = json.loads(data)
+        parameters = ujson.loads(data)  # as json.loads, in half the time
         if "event" not in parameters:
             continue
         found = _EVENT_CLASSES.get(parameters["event"])
@@ -361,7 +361,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             .get("intent", {})
             .get(INTENT_NAME_KEY),
             "action_name": data.get("name"),
-            "data": json.dumps(data),
+            # ujson: the same JSON as Rasa's json.dumps but for the spaces, in
+            # half the time (all of a message's events pass here)
+            "data": ujson.dumps(data, escape_forward_slashes=False),
         }
 
     async def save(self, tracker: DialogueStateTracker) -> None:

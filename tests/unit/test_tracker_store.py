@@ -115,7 +115,7 @@ def test_another_process_writing_invalidates_the_cache(tmp_path: Path) -> None:
     run(say(first, turn("and the price?")))
 
     texts = [r[4] for r in rows(db) if r[0] == "user"]
-    assert [t.split('"text": "')[1].split('"')[0] for t in texts] == [
+    assert [json.loads(t)["text"] for t in texts] == [
         "does it hurt?",
         "how long?",
         "and the price?",
