@@ -79,7 +79,7 @@ async def measure_level(
 ) -> None:
     """One load level on one bot, with the CPU time its processes spent."""
     target = result.target
-    cpu_before = processes.cpu_seconds(target.pids)
+    cpu_before = processes.cpu_by_program(target.pids)
     level = await drive(
         target.url,
         questions,
@@ -88,7 +88,11 @@ async def measure_level(
         args.max_messages,
         headers=target.headers,
     )
-    level.cpu_seconds = processes.cpu_seconds(target.pids) - cpu_before
+    cpu_after = processes.cpu_by_program(target.pids)
+    level.cpu_by_program = {
+        name: seconds - cpu_before.get(name, 0.0) for name, seconds in cpu_after.items()
+    }
+    level.cpu_seconds = sum(level.cpu_by_program.values())
     result.levels[visitors] = level
     result.sample_memory()
     print(f"  {target.name}: {_level_cells(level)}", flush=True)
@@ -159,6 +163,22 @@ def print_scaling(results: Sequence[TargetResult]) -> None:
         print("\n".join(lines))
 
 
+def print_cpu_by_program(results: Sequence[TargetResult]) -> None:
+    """Where each bot's CPU time went, by program, at its most visitors."""
+    print("\nCPU ms a message by program, at the most visitors:")
+    for result in results:
+        if not result.levels:
+            continue
+        level = result.levels[max(result.levels)]
+        spent = sorted(level.cpu_by_program.items(), key=lambda item: -item[1])
+        cells = "  ".join(
+            f"{name} {1000 * seconds / level.messages:.2f}"
+            for name, seconds in spent
+            if level.messages and seconds > 0
+        )
+        print(f"  {result.target.name}: {cells}")
+
+
 def print_table(results: List[TargetResult], stock: TargetResult) -> None:
     """The side-by-side table, memory and parse latency."""
     print(
@@ -180,6 +200,7 @@ def print_table(results: List[TargetResult], stock: TargetResult) -> None:
                 f"| {level.cpu_ms_per_message:.0f} | {ratio} |"
             )
     print_scaling(results)
+    print_cpu_by_program([*results, stock])
     print("\n/model/parse alone, one client (ms):")
     for result in [*results, stock]:
         print(

@@ -72,14 +72,35 @@ def tree(roots: Iterable[int]) -> List[Tuple[int, str, int]]:
     return found
 
 
-def cpu_seconds(roots: Iterable[int]) -> float:
-    """User and system CPU time of the processes under ``roots`` (alive now)."""
-    total = 0
-    for pid, _, _ in tree(roots):
+def program(description: str) -> str:
+    """The program a process runs, from :func:`command`'s description.
+
+    ``python scripts/rasa_production.py`` is ``rasa_production.py``, ``python
+    -m actions`` is ``actions``, ``postgres: medspa medspa 127.0.0.1(…)`` is
+    ``postgres``.
+    """
+    words = [w for w in description.split() if w != "-m"]
+    if len(words) > 1 and words[0].startswith("python"):
+        words = words[1:]
+    return Path(words[0]).name.rstrip(":") if words else "?"
+
+
+def cpu_by_program(roots: Iterable[int]) -> Dict[str, float]:
+    """User and system CPU seconds of the processes under ``roots`` (alive now),
+    summed by :func:`program`."""
+    totals: Dict[str, float] = {}
+    for pid, description, _ in tree(roots):
         try:
             raw = Path(f"/proc/{pid}/stat").read_text()
         except OSError:
             continue
         fields = raw[raw.rindex(")") + 2 :].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / TICKS
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime
+        name = program(description)
+        totals[name] = totals.get(name, 0.0) + ticks / TICKS
+    return totals
+
+
+def cpu_seconds(roots: Iterable[int]) -> float:
+    """User and system CPU time of the processes under ``roots`` (alive now)."""
+    return sum(cpu_by_program(roots).values())

@@ -14,7 +14,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, List, Mapping, Sequence
+from typing import Dict, Iterator, List, Mapping, Sequence
 
 import aiohttp
 import numpy as np
@@ -54,6 +54,8 @@ class LevelResult:
     """Messages answered with HTTP 200 but no bot message (counted as answered)."""
     cpu_seconds: float = 0.0
     """CPU time the bot's processes spent during the level (all cores)."""
+    cpu_by_program: Dict[str, float] = field(default_factory=dict)
+    """The same, by program (``processes.program``)."""
 
     @property
     def messages(self) -> int:

@@ -1,8 +1,18 @@
-"""The load benchmark's report of the production profile's scaling (no servers)."""
+"""The load benchmark's reports: the production profile's scaling, CPU by program."""
 
 from __future__ import annotations
 
-from benchmarks.load.__main__ import TargetResult, scaling
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.load import processes
+from benchmarks.load.__main__ import TargetResult, print_cpu_by_program, scaling
 from benchmarks.load.target import Target
 from benchmarks.load.visitors import LevelResult
 
@@ -36,3 +46,50 @@ def test_each_layout_is_set_against_one_server_of_one_worker() -> None:
 def test_without_the_single_layout_there_is_nothing_to_scale_against() -> None:
     assert scaling([_result("embedded", None, {32: 400})]) == []
     assert scaling([_result("2x1", (2, 1), {32: 400})]) == []
+
+
+@pytest.mark.parametrize(
+    ("description", "name"),
+    [
+        ("python scripts/rasa_production.py", "rasa_production.py"),
+        ("python rasa_server.py --model medspa.tar.gz", "rasa_server.py"),
+        ("python -m actions --port 5055", "actions"),
+        ("python rasa run --model", "rasa"),
+        ("postgres: medspa medspa 127.0.0.1(50704) idle", "postgres"),
+        ("postgres -D pg -p", "postgres"),
+        ("redis-server 127.0.0.1:6380", "redis-server"),
+        ("haproxy -W -db -f", "haproxy"),
+    ],
+)
+def test_a_process_is_counted_under_its_program(description: str, name: str) -> None:
+    assert processes.program(description) == name
+
+
+def test_cpu_is_summed_by_program_over_a_process_tree(tmp_path: Path) -> None:
+    # a child that spins for a while: its time shows under its own program
+    spin = tmp_path / "spin.py"
+    spin.write_text("import time\nt = time.time()\nwhile time.time() - t < 1: pass\n")
+    child = subprocess.Popen([sys.executable, str(spin)])
+    try:
+        time.sleep(0.1)
+        before = processes.cpu_by_program([os.getpid()])
+        time.sleep(0.5)
+        after = processes.cpu_by_program([os.getpid()])
+    finally:
+        child.wait(timeout=30)
+
+    assert after.get("spin.py", 0.0) - before.get("spin.py", 0.0) > 0.2
+    assert sum(after.values()) == pytest.approx(
+        processes.cpu_seconds([os.getpid()]), abs=1.0
+    )
+
+
+def test_cpu_by_program_is_printed_per_message(capsys: Any) -> None:
+    result = _result("2x1", (2, 1), {1: 10, 32: 400})
+    result.levels[32].cpu_by_program = {"rasa_production.py": 4.0, "postgres": 0.4}
+    print_cpu_by_program([result])
+    assert capsys.readouterr().out.splitlines() == [
+        "",
+        "CPU ms a message by program, at the most visitors:",
+        "  2x1: rasa_production.py 10.00  postgres 1.00",
+    ]
