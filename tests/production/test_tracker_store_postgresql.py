@@ -38,19 +38,23 @@ def store(port: int, kind: Any = CachedSQLTrackerStore) -> Any:
     )  # fmt: skip
 
 
-def texts(port: int, sender: str) -> List[str]:
-    engine = sa.create_engine(f"postgresql://postgres@127.0.0.1:{port}/rasa")
+def query(port: int, database: str, sql: str, **params: Any) -> List[Any]:
+    """The first column of a query's rows, on a connection of its own."""
+    engine = sa.create_engine(f"postgresql://postgres@127.0.0.1:{port}/{database}")
     with engine.connect() as connection:
-        found = connection.execute(
-            sa.text(
-                "SELECT data::json->>'text' FROM events WHERE sender_id = :s"
-                " AND type_name = 'user' ORDER BY id"
-            ),
-            {"s": sender},
-        ).scalars()
-        texts = list(found)
+        found = list(connection.execute(sa.text(sql), params).scalars())
     engine.dispose()
-    return texts
+    return found
+
+
+def texts(port: int, sender: str) -> List[str]:
+    return query(
+        port,
+        "rasa",
+        "SELECT data::json->>'text' FROM events WHERE sender_id = :s"
+        " AND type_name = 'user' ORDER BY id",
+        s=sender,
+    )
 
 
 def test_two_servers_take_turns_on_one_conversation(port: int) -> None:
@@ -87,15 +91,12 @@ def test_one_failed_call_after_the_connections_are_lost(port: int) -> None:
     ours = store(port)
     asyncio.run(say(ours, session_start() + turn("does it hurt?"), "pg-d"))
     assert asyncio.run(ours.retrieve("pg-d")) is not None
-    admin = sa.create_engine(f"postgresql://postgres@127.0.0.1:{port}/postgres")
-    with admin.connect() as connection:
-        dropped = connection.execute(
-            sa.text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                " WHERE datname = 'rasa'"
-            )
-        ).scalar()
-    admin.dispose()
+    [dropped] = query(
+        port,
+        "postgres",
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        " WHERE datname = 'rasa'",
+    )
     assert dropped >= 1
 
     with pytest.raises(sa.exc.OperationalError):
