@@ -19,6 +19,9 @@ same semantics, and
 - reads from the database whenever the stamp differs: another Rasa server
   (the production profile's servers share PostgreSQL), the staff console's
   erasure or anything else wrote or deleted events;
+- keeps a conversation erased while one of its messages was being answered
+  erased: that message's save stores only the events after what it had read
+  (Rasa's store would store the whole session again);
 - on PostgreSQL, reads and saves outside a transaction: a save's one
   multi-row ``INSERT`` is atomic by itself (a larger save takes a transaction),
   and a read needs none;
@@ -379,12 +382,18 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         known = self.cache.pop(sender_id)
         with self._saving() as connection:
             stamp = self._stamp(connection, sender_id)
+            erased = 0
             if stamp[0] == 0:
+                # nothing stored: a new conversation, or one erased (by staff)
+                # since this message read it; what it read then stays erased,
+                # only the events after it are stored (Rasa's store would store
+                # them all again)
+                erased = len(known.rows) if known is not None else 0
                 known = Session(stamp, None)
             elif known is not None and not known.matches(stamp):
                 known = None
             stored = (
-                len(known.rows)
+                len(known.rows) + erased
                 if known is not None
                 else self._stored_count(connection, sender_id)
             )

@@ -21,6 +21,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from console.queries import delete_conversation
 from stores.sql import CachedSQLTrackerStore, Session, SessionCache, session_after
 from tests.support.events import session_start, turn
 from tests.support.servers import PROJECT_DIR
@@ -144,6 +145,27 @@ def test_an_erased_conversation_is_gone_for_the_cache_too(tmp_path: Path) -> Non
 
     assert run(store.retrieve("v")) is None
     run(say(store, session_start() + turn("new chat")))
+    assert dump(run(store.retrieve("v"))) == dump(run(rasas(db).retrieve("v")))
+
+
+def test_a_conversation_erased_while_a_message_is_answered_stays_erased(
+    tmp_path: Path,
+) -> None:
+    # the staff console erases it between the message's read and its save
+    db = tmp_path / "c.db"
+    store = cached(db)
+    run(say(store, session_start() + turn("I had a rash after my treatment")))
+    tracker = run(store.retrieve("v"))
+    assert tracker is not None
+    console = sa.create_engine(f"sqlite:///{db}")
+    erased = delete_conversation(console, "v")  # the console's own erasure
+    for event in turn("and now?"):
+        tracker.update(event)
+    run(store.save(tracker))
+
+    assert erased == len(session_start()) + len(turn("x")) + 1  # and the first listen
+    stored = [json.loads(r[4]).get("text") for r in rows(db) if r[0] == "user"]
+    assert stored == ["and now?"]
     assert dump(run(store.retrieve("v"))) == dump(run(rasas(db).retrieve("v")))
 
 
