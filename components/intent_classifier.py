@@ -87,8 +87,8 @@ def _prepared(model: Dict[str, Any]) -> Dict[str, Any]:
 
     The weights transposed, C-contiguous (rows gathered by column); with the
     neighbours' arrays, their sparse columns transposed (read by the message's
-    columns) and their dense columns as one float32 matrix (half the time of
-    the product in float64, ranks equal to 1e-6).
+    columns) and their dense columns as one matrix, both in float32 (the
+    products in two thirds and half the time of float64's, ranks equal to 1e-6).
     """
     model["coef_t"] = np.ascontiguousarray(model["coef"].T)
     if "neighbour_labels" in model:
@@ -101,7 +101,9 @@ def _prepared(model: Dict[str, Any]) -> Dict[str, Any]:
             shape=tuple(model["neighbour_shape"]),
         )
         sparse_width = sum(len(weights) for weights in model["idf"])
-        model["neighbour_sparse_t"] = rows[:, :sparse_width].T.tocsr()
+        model["neighbour_sparse_t"] = (
+            rows[:, :sparse_width].T.tocsr().astype(np.float32)
+        )
         model["neighbour_dense"] = np.ascontiguousarray(
             rows[:, sparse_width:].toarray(), dtype=np.float32
         )
@@ -290,7 +292,8 @@ class LinearIntentClassifier(ArrayModelComponent, IntentClassifier):
         values = values / max(float(np.sqrt(values @ values)), 1e-12)
         sparse_width = width - dense.shape[1]
         is_sparse = columns < sparse_width
-        similarity = dense @ values[~is_sparse].astype(np.float32) + (
+        values = values.astype(np.float32)
+        similarity = dense @ values[~is_sparse] + (
             sparse_t[columns[is_sparse]].T @ values[is_sparse]
         )
         k = min(int(self.config["neighbours"]), len(similarity))
