@@ -15,9 +15,10 @@ same semantics, and
   exactly as Rasa rebuilds it from the database, and a save inserts the new
   events without counting the stored ones, then expects the stamp they make
   (all but their ids, the database's to choose), which the next message's
-  check confirms: one stamp query a message. A save right after the read
-  that confirmed its session trusts that stamp: the conversation's lock
-  (Rasa's lock store) keeps every other server from writing it in between;
+  check confirms: one stamp query a message. The save of the very tracker
+  that check returned (Rasa's processor saves the tracker it read, under the
+  conversation's lock, which keeps every other server from writing in
+  between) trusts that stamp; any other save reads it again;
 - reads from the database whenever the stamp differs: another Rasa server
   (the production profile's servers share PostgreSQL), the staff console's
   erasure or anything else wrote or deleted events;
@@ -41,9 +42,10 @@ from __future__ import annotations
 
 import itertools
 import logging
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 import ujson
@@ -79,9 +81,9 @@ class Session:
     ids_above: Optional[int] = None
     """Set after this process's own save: the stamp's largest id is not known
     yet, only that it is above this one (the largest before the save)."""
-    confirmed: bool = False
-    """Whether the stamp was read from the database by a retrieve, and nothing
-    was saved since (a save then needs no stamp query of its own)."""
+    reader: Optional[Callable[[], Any]] = None
+    """A weak reference to the tracker the retrieve that read this stamp from
+    the database returned; a save of that very tracker needs no stamp query."""
 
     def matches(self, stamp: Stamp) -> bool:
         """Whether the database's ``stamp`` is the one this session expects."""
@@ -319,13 +321,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 self.cache.put(sender_id, session)
             else:
                 session.stamp, session.ids_above = stamp, None
-            session.confirmed = True
         if self.domain and len(session.rows) > 0:
             # Rasa's DialogueStateTracker.from_dict, with the events' classes known
             events = deserialise_events([data for _, data in session.rows])
-            return DialogueStateTracker.from_events(
+            tracker = DialogueStateTracker.from_events(
                 sender_id, events, self.domain.slots
             )
+            session.reader = weakref.ref(tracker)
+            return tracker
         return None
 
     # -- writing --------------------------------------------------------------------
@@ -387,14 +390,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         # forgotten until the commit succeeds: a failed save leaves nothing stale
         known = self.cache.pop(sender_id)
         with self._saving() as connection:
-            # the stamp this message's retrieve confirmed (the conversation's
-            # lock keeps other servers out until this save), else the database's:
-            # a staff erasure since is found by the next retrieve's check
-            stamp = (
-                known.stamp
-                if known is not None and known.confirmed
-                else self._stamp(connection, sender_id)
-            )
+            # the stamp read by the retrieve that returned this very tracker (the
+            # message's, under the conversation's lock, which keeps other servers
+            # out until this save), else the database's; a staff erasure since
+            # is found by the next message's check
+            if known is not None and known.reader and known.reader() is tracker:
+                stamp = known.stamp
+            else:
+                stamp = self._stamp(connection, sender_id)
             erased = 0
             if stamp[0] == 0:
                 # nothing stored: a new conversation, or one erased (by staff)
