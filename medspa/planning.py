@@ -305,13 +305,28 @@ def other_care_plan(turn: Turn, plan: Plan) -> Plan:
     I use Retin-A while I'm pregnant? I worry about everything I use..." The
     words are the ``other_care``, ``treatment_reference`` and
     ``treatment_timing`` cues.
+
+    A condition the articles name no treatment for (the ``other_condition``
+    cues: stretch marks, rosacea...) turns such a ``clarify`` plan too, and a
+    recommendation that found no concern it could name ("How can I get rid of
+    stretch marks?") or the list of treatments ("do you treat rosacea?").
     """
-    if plan.kind != Kind.CLARIFY or turn.vague:
+    if turn.vague or turn.treatments:
         return plan
-    found = default_cues().found(
-        focus(turn.text), {"other_care", "treatment_reference", "treatment_timing"}
+    cues, text = default_cues(), focus(turn.text)
+    if (plan.kind == Kind.RECOMMEND and not (plan.concern or plan.area)) or (
+        plan.kind == Kind.LIST
+    ):
+        if cues.has("other_condition", text):
+            return Plan(Kind.OUT_OF_SCOPE, intent=turn.intent)
+        return plan
+    if plan.kind != Kind.CLARIFY:
+        return plan
+    found = cues.found(
+        text,
+        {"other_care", "other_condition", "treatment_reference", "treatment_timing"},
     )
-    if found == {"other_care"}:
+    if found and found <= {"other_care", "other_condition"}:
         return Plan(Kind.OUT_OF_SCOPE, intent=turn.intent)
     return plan
 

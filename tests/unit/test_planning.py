@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Optional
+from typing import Any, Optional
 
 import pytest
 
@@ -608,3 +608,62 @@ def test_a_question_about_a_medicine_or_surgery_alone_is_out_of_scope(
     turn: Turn, expected: str
 ) -> None:
     assert other_care_plan(turn, plan_question(turn)).kind == expected
+
+
+@pytest.mark.parametrize(
+    "turn, plan_of, expected",
+    [
+        (
+            Turn("ask_recommendation", "How can I get rid of stretch marks?"),
+            plan_question,
+            "out_of_scope",
+        ),
+        (Turn("ask_concerns", "what helps rosacea?"), plan_question, "out_of_scope"),
+        (
+            Turn("ask_results_timeline", "how long do spider veins take to fade?"),
+            plan_question,
+            "out_of_scope",
+        ),
+        (Turn("list_treatments", "do you treat rosacea?"), plan_list, "out_of_scope"),
+        (Turn("ask_recommendation", "what helps my acne?"), plan_question, "recommend"),
+        (Turn("list_treatments", "what do you offer?"), plan_list, "list"),
+        (
+            Turn(
+                "ask_concerns",
+                "does microneedling help stretch marks?",
+                ("microneedling",),
+            ),
+            plan_question,
+            "kb",
+        ),
+        (
+            Turn(
+                "ask_recommendation",
+                "what helps wrinkles and stretch marks?",
+                concerns=("wrinkles",),
+            ),
+            plan_question,
+            "recommend",
+        ),
+        (
+            Turn(
+                "ask_sessions", "how many sessions will my stretch marks need with it?"
+            ),
+            plan_question,
+            "clarify",
+        ),
+        (
+            Turn(
+                "ask_concerns",
+                "can a laser fix dark circles?",
+                vague=("laser_skin_tightening", "infrared_laser"),
+            ),
+            plan_question,
+            "clarify",
+        ),
+    ],
+)
+def test_a_condition_the_articles_treat_nowhere_is_out_of_scope(
+    turn: Turn, plan_of: Any, expected: str
+) -> None:
+    assert other_care_plan(turn, plan_of(turn)).kind == expected
