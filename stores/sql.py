@@ -321,6 +321,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 self.cache.put(sender_id, session)
             else:
                 session.stamp, session.ids_above = stamp, None
+            session.reader = None  # an earlier retrieve's tracker trusts nothing
         if self.domain and len(session.rows) > 0:
             # Rasa's DialogueStateTracker.from_dict, with the events' classes known
             events = deserialise_events([data for _, data in session.rows])
