@@ -7,7 +7,7 @@ import shutil
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Mapping, Optional
+from typing import List, Mapping, Optional, Set
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 TEMPLATES = PROJECT_DIR / "deploy" / "production"
@@ -15,11 +15,24 @@ PYTHON = PROJECT_DIR / ".venv" / "bin" / "python"
 SUPERVISORCTL = PROJECT_DIR / ".venv" / "bin" / "supervisorctl"
 
 
+_GIVEN: Set[int] = set()
+"""The ports :func:`free_port` handed out in this process."""
+
+
 def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port nobody listens on right now, and not handed out here before.
+
+    The system may give the same port to two calls in a row, the first not
+    listened on yet: two servers started with them would collide (the second
+    one fails to bind).
+    """
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _GIVEN:
+            _GIVEN.add(port)
+            return port
 
 
 def binary(pattern: str, name: str) -> str:
