@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from medspa.answers import Composer, Wording
-from medspa.contract import TOPIC_IDS, TREATMENT_IDS, Kind
+from medspa.contract import TOPIC_IDS, TREATMENT_IDS, Intent, Kind
 from medspa.knowledge_base import KnowledgeBase, KnowledgeBaseCache
 from medspa.planning import (
     Plan,
@@ -24,6 +24,7 @@ from medspa.planning import (
     decline_plan,
     definition_plan,
     not_offered_plan,
+    off_topic_plan,
     offer_plan,
     other_care_plan,
     plan_chitchat,
@@ -125,6 +126,15 @@ def _confidence(message: Dict[str, Any]) -> float:
     return float(confidence) if isinstance(confidence, (int, float)) else 1.0
 
 
+def _confidence_of(ranking: List[Dict[str, Any]], intent: str) -> float:
+    """The NLU's confidence in one intent of its ranking (0 if not ranked)."""
+    for ranked in ranking:
+        if ranked.get("name") == intent:
+            confidence = ranked.get("confidence")
+            return float(confidence) if isinstance(confidence, (int, float)) else 0.0
+    return 0.0
+
+
 def _other_intent(message: Dict[str, Any]) -> Optional[str]:
     """The intent of a long post's other question (``SecondQuestion``), if read."""
     other = message.get(OTHER_QUESTION)
@@ -140,10 +150,11 @@ def read_turn(tracker: Tracker) -> Turn:
     last_topic = tracker.get_slot(SLOT_LAST_TOPIC)
     compared = tracker.get_slot(SLOT_COMPARED) or []
     safety = message.get(SAFETY_KEY)
+    ranked = [r for r in message.get("intent_ranking") or [] if isinstance(r, dict)]
     ranking = tuple(
         str(r.get("name"))
-        for r in message.get("intent_ranking") or []
-        if isinstance(r, dict) and r.get("name") and r.get("name") != "nlu_fallback"
+        for r in ranked
+        if r.get("name") and r.get("name") != "nlu_fallback"
     )
     return Turn(
         intent=((message.get("intent") or {}).get("name")) or "",
@@ -161,6 +172,7 @@ def read_turn(tracker: Tracker) -> Turn:
         pending_topic=pending if pending in TOPIC_IDS else None,
         last_topic=last_topic if last_topic in TOPIC_IDS else None,
         ranking=ranking,
+        off_topic=_confidence_of(ranked, Intent.OUT_OF_SCOPE),
         reported=isinstance(safety, dict) and safety.get("report") is True,
         report_score=_report_score(safety),
         problem_open=problem_open(tracker),
@@ -228,6 +240,7 @@ class ReplyAction(Action):
         if plan is None:
             plan = clinic_visit_plan(turn, self.plan(turn))
             plan = other_care_plan(turn, definition_plan(turn, plan))
+            plan = off_topic_plan(turn, plan)
         composer = Composer(knowledge_base(), Wording(domain), get_settings().clinic)
         reply = composer.compose(plan)
         logger.info("reply %s to intent %s", reply.answer, turn.intent)

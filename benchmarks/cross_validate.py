@@ -62,6 +62,13 @@ def without_examples(nlu_file: Path, texts: Set[str]) -> int:
     for block in content.get("nlu", []):
         if "examples" not in block:
             continue
+        if isinstance(block["examples"], list):  # the long form: text and metadata
+            examples = block["examples"]
+            block["examples"] = [
+                e for e in examples if _normal(str(e.get("text", ""))) not in texts
+            ]
+            dropped += len(examples) - len(block["examples"])
+            continue
         kept: List[str] = []
         for line in block["examples"].splitlines():
             example = line.strip()[2:] if line.strip().startswith("- ") else ""

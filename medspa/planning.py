@@ -56,6 +56,8 @@ class Turn:
     """The intent of a long post's other question (its body's, beside its title's)."""
     vague: Tuple[str, ...] = ()
     """Treatments a generic word may mean ("laser"): none of them is named."""
+    off_topic: float = 0.0
+    """The NLU's probability that the message is off-topic (its ``out_of_scope``)."""
 
 
 @dataclass(frozen=True)
@@ -327,6 +329,43 @@ def other_care_plan(turn: Turn, plan: Plan) -> Plan:
         {"other_care", "other_condition", "treatment_reference", "treatment_timing"},
     )
     if found and found <= {"other_care", "other_condition"}:
+        return Plan(Kind.OUT_OF_SCOPE, intent=turn.intent)
+    return plan
+
+
+OFF_TOPIC_DOUBT = 0.35
+"""The NLU's off-topic probability from which a question naming nothing is off-topic.
+
+Chosen by two-fold cross-validation on the real dev questions
+(``python -m benchmarks.cross_validate``; README, "Choices worth knowing").
+"""
+
+
+def off_topic_plan(turn: Turn, plan: Plan) -> Plan:
+    """Out of scope for a question that names nothing and may well be off-topic.
+
+    "Does moderate acne cause scarring?" or "will sunlight improve acne?" reads
+    as a question about a topic (side effects, what a treatment treats), and
+    names no treatment and no concern: asking which treatment it means, or
+    which concern, fits a visitor who left the name out ("is there downtime?"),
+    not one asking about something else. When the NLU gives the message at
+    least :data:`OFF_TOPIC_DOUBT` of being off-topic, the honest reply is what
+    the assistant answers about (the out-of-scope reply names the treatments,
+    so the visitor can still ask about one). Not when a word of the question
+    stands for a treatment left unnamed ("what are its benefits?", "does the
+    procedure hurt?": the ``treatment_reference`` cues), nor in a conversation
+    about one.
+    """
+    unnamed = not (turn.treatments or turn.vague or turn.remembered)
+    unsure = plan.kind == Kind.CLARIFY or (
+        plan.kind == Kind.RECOMMEND and not (plan.concern or plan.area)
+    )
+    if (
+        unnamed
+        and unsure
+        and turn.off_topic >= OFF_TOPIC_DOUBT
+        and not default_cues().has("treatment_reference", focus(turn.text))
+    ):
         return Plan(Kind.OUT_OF_SCOPE, intent=turn.intent)
     return plan
 

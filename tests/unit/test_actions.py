@@ -244,6 +244,28 @@ async def test_recommendation_without_a_known_concern(domain: Dict[str, Any]) ->
 
 
 @pytest.mark.parametrize(
+    ("ranking", "kind"),
+    [
+        # out_of_scope second, at 0.45 (the ranking's confidences: 0.9, 0.45, 0.3...)
+        (["ask_side_effects", "out_of_scope"], "out_of_scope"),
+        # fourth, at 0.225: the question's treatment is asked for
+        (["ask_side_effects", "ask_downtime", "ask_pain", "out_of_scope"], "clarify"),
+        (["ask_side_effects"], "clarify"),
+    ],
+)
+async def test_a_question_naming_nothing_the_nlu_finds_off_topic_is_out_of_scope(
+    ranking: List[str], kind: str, domain: Dict[str, Any]
+) -> None:
+    tracker = tracker_for(
+        "Does moderate acne cause scarring?", "ask_side_effects", ranking=ranking
+    )
+    (message,), events = await run_action(ActionAnswerQuestion(), tracker, domain)
+    assert message["answer"]["kind"] == kind
+    wording = {"clarify": "Which treatment", "out_of_scope": "I can only help"}
+    assert wording[kind] in message["text"]
+
+
+@pytest.mark.parametrize(
     ("action", "intent"),
     [
         (ActionAnswerQuestion(), "ask_downtime"),

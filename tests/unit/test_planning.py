@@ -15,6 +15,7 @@ from medspa.planning import (
     decline_plan,
     definition_plan,
     not_offered_plan,
+    off_topic_plan,
     offer_plan,
     other_care_plan,
     plan_chitchat,
@@ -667,3 +668,33 @@ def test_a_condition_the_articles_treat_nowhere_is_out_of_scope(
     turn: Turn, plan_of: Any, expected: str
 ) -> None:
     assert other_care_plan(turn, plan_of(turn)).kind == expected
+
+
+@pytest.mark.parametrize(
+    "turn, expected",
+    [
+        # names nothing, and the NLU finds it as likely off-topic as not
+        (Turn("ask_side_effects", "Does moderate acne cause scarring?", off_topic=0.4),
+         "out_of_scope"),
+        (Turn("ask_recommendation", "Will sunlight improve acne?", off_topic=0.35),
+         "out_of_scope"),
+        # a question with its treatment left out: the NLU sees no other subject
+        (Turn("ask_downtime", "is there any downtime?", off_topic=0.02), "clarify"),
+        (Turn("ask_recommendation", "what would you suggest?", off_topic=0.1),
+         "recommend"),
+        # a treatment named, meant by a generic word, or remembered: answered
+        (Turn("ask_side_effects", "is thermage risky?", ("thermage",), off_topic=0.5),
+         "kb"),
+        (Turn("ask_pain", "does the laser hurt?", off_topic=0.5,
+              vague=("laser_skin_tightening", "infrared_laser")), "clarify"),
+        (Turn("ask_pain", "does it hurt?", off_topic=0.5, remembered="thermage"),
+         "kb"),
+        # a recommendation for a concern it could name is kept
+        (Turn("ask_recommendation", "what helps wrinkles?", concerns=("wrinkles",),
+              off_topic=0.5), "recommend"),
+    ],
+)  # fmt: skip
+def test_a_question_naming_nothing_that_may_be_off_topic_is_out_of_scope(
+    turn: Turn, expected: str
+) -> None:
+    assert off_topic_plan(turn, plan_question(turn)).kind == expected

@@ -267,6 +267,13 @@ def test_negated_names(text: str, name: str, expected: bool) -> None:
         ("Hollywood Spectra peel", [], ["laser_facial"]),
         ("scalp microneedling for hair loss", ["microneedling"], []),
         ("in the limelight", [], []),
+        ("Icon 1540 or Frax 1550?", ["laser_skin_tightening"], []),
+        ("Clear + Brilliant Permea", ["laser_skin_tightening"], []),
+        ("Emerge laser or a thulium laser (Lavieen)", ["laser_skin_tightening"], []),
+        ("a derma stamp at home", ["microneedling"], []),
+        ("Lumenis Legend M2 or Legend Pro?", ["rf_microneedling"], ["rf_devices"]),
+        ("BroadBand Light for redness", [], ["ipl"]),
+        ("the icon on your website", [], []),
     ],
 )
 def test_names_as_the_public_writes_them(
