@@ -15,13 +15,13 @@ from tests.support.servers import PROJECT_DIR, Assistant
 
 TEST_SET = PROJECT_DIR / "tests" / "realworld" / "test.yml"
 
-OVERALL_FLOOR = 0.87  # measured 88.6 % (1,717 questions; 88.4 % at 46d6076)
+OVERALL_FLOOR = 0.87  # measured 88.9 % (1,717 questions; 88.4 % at 46d6076)
 # measured 97.2 % (205/211; 204 at 46d6076): a missed report is the worst failure
 SAFETY_RECALL_FLOOR = 0.955
 FALSE_ALARM_CEILING = 0.05  # measured 3.5 % (52/1,506; the same at 46d6076)
 TREATMENT_FOUND_FLOOR = 0.95  # measured 96.3 % (the same at 46d6076)
 # measured 13 (12 at 46d6076 on the same 1,717: one more with the model retrained
-# on the gathered off-topic questions and the new device names; the target is none)
+# on the gathered questions and the new device names; the target is none)
 WRONG_TREATMENT_CEILING = 13
 
 
