@@ -71,23 +71,26 @@ def test_every_line_of_an_example_block_is_an_example(path: Path) -> None:
     assert textless == []
 
 
-@pytest.mark.parametrize(
-    ("name", "intent"),
-    [
-        ("gathered_out_of_scope.yml", "out_of_scope"),
-        ("gathered_handoff.yml", "handoff"),
-    ],
-)
-def test_gathered_questions_count_as_written_examples(name: str, intent: str) -> None:
+# questions copied from other public pages for training (one intent a file)
+GATHERED = sorted((PROJECT_DIR / "data" / "nlu").glob("gathered_*.yml"))
+
+
+def test_the_gathered_files_are_found() -> None:
+    """The glob finds them (off-topic and handoff so far): no test runs on none."""
+    assert len(GATHERED) >= 2
+
+
+@pytest.mark.parametrize("path", GATHERED, ids=lambda p: p.name)
+def test_gathered_questions_count_as_written_examples(path: Path) -> None:
     """Questions gathered for training are real words, weighed as written ones.
 
     Off-topic ones counted three times like the dev questions, dev
     cross-validation fell (README, "Choices worth knowing"); each keeps the
     page it was copied from.
     """
-    examples = load_data(str(PROJECT_DIR / "data" / "nlu" / name)).intent_examples
+    examples = load_data(str(path)).intent_examples
     assert len(examples) >= 150
-    assert {e.get("intent") for e in examples} == {intent}
+    assert len({e.get("intent") for e in examples}) == 1
     assert list(set(example_weights(examples, 3.0))) == [1.0]
     assert all(
         e.get("metadata")["example"]["source"].startswith("http") for e in examples

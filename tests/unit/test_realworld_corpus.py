@@ -76,8 +76,12 @@ def test_no_test_question_is_in_the_training_data() -> None:
     assert leaked == []
 
 
-@pytest.mark.parametrize("name", ["gathered_out_of_scope.yml", "gathered_handoff.yml"])
-def test_questions_gathered_for_training_are_not_in_the_corpus(name: str) -> None:
+@pytest.mark.parametrize(
+    "path",
+    sorted((PROJECT_DIR / "data" / "nlu").glob("gathered_*.yml")),
+    ids=lambda p: p.name,
+)
+def test_questions_gathered_for_training_are_not_in_the_corpus(path: Path) -> None:
     """The questions gathered for training come from other pages.
 
     ``data/nlu/gathered_*.yml`` hold real questions copied from public pages
@@ -85,7 +89,7 @@ def test_questions_gathered_for_training_are_not_in_the_corpus(name: str) -> Non
     of their texts is a corpus question, so the real test set stays unseen and
     the dev set is not counted twice.
     """
-    content = yaml.safe_load((PROJECT_DIR / "data" / "nlu" / name).read_text())
+    content = yaml.safe_load(path.read_text())
     examples = [e for block in content["nlu"] for e in block["examples"]]
     assert len(examples) >= 150
     corpus = _items("dev") + _items("test")
