@@ -14,11 +14,17 @@ from __future__ import annotations
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from tests.support.heldout import load_grader
 
 SAFETY = "adverse_event"
+GATHERED_FILES = sorted(
+    (Path(__file__).resolve().parents[2] / "data" / "nlu").glob("gathered_*.yml")
+)
+"""Real questions copied from other public pages for training only, one intent
+a file, named after it: ``data/nlu/gathered_<intent>.yml``."""
 OUT_OF_SCOPE = "out_of_scope"
 # reply kinds that speak about treatments
 _ABOUT_TREATMENTS = ("kb", "compare")

@@ -10,6 +10,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
 from components.example_weights import REAL, example_weights, origin
+from tests.support.realworld import GATHERED_FILES
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 REAL_QUESTIONS = PROJECT_DIR / "data" / "nlu" / "real_questions.yml"
@@ -71,16 +72,12 @@ def test_every_line_of_an_example_block_is_an_example(path: Path) -> None:
     assert textless == []
 
 
-# questions copied from other public pages for training (one intent a file)
-GATHERED = sorted((PROJECT_DIR / "data" / "nlu").glob("gathered_*.yml"))
-
-
 def test_the_gathered_files_are_found() -> None:
     """The glob finds them (off-topic and handoff so far): no test runs on none."""
-    assert len(GATHERED) >= 2
+    assert len(GATHERED_FILES) >= 2
 
 
-@pytest.mark.parametrize("path", GATHERED, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", GATHERED_FILES, ids=lambda p: p.name)
 def test_gathered_questions_count_as_written_examples(path: Path) -> None:
     """Questions gathered for training are real words, weighed as written ones.
 
@@ -90,7 +87,7 @@ def test_gathered_questions_count_as_written_examples(path: Path) -> None:
     """
     examples = load_data(str(path)).intent_examples
     assert len(examples) >= 150
-    assert len({e.get("intent") for e in examples}) == 1
+    assert {e.get("intent") for e in examples} == {path.stem[len("gathered_") :]}
     assert list(set(example_weights(examples, 3.0))) == [1.0]
     assert all(
         e.get("metadata")["example"]["source"].startswith("http") for e in examples

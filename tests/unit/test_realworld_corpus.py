@@ -18,6 +18,7 @@ import yaml
 
 from medspa.contract import TREATMENT_IDS
 from scripts.split_realworld import check, side_of
+from tests.support.realworld import GATHERED_FILES
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 REAL_DIR = PROJECT_DIR / "tests" / "realworld"
@@ -76,11 +77,7 @@ def test_no_test_question_is_in_the_training_data() -> None:
     assert leaked == []
 
 
-@pytest.mark.parametrize(
-    "path",
-    sorted((PROJECT_DIR / "data" / "nlu").glob("gathered_*.yml")),
-    ids=lambda p: p.name,
-)
+@pytest.mark.parametrize("path", GATHERED_FILES, ids=lambda p: p.name)
 def test_questions_gathered_for_training_are_not_in_the_corpus(path: Path) -> None:
     """The questions gathered for training come from other pages.
 
