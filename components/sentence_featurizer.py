@@ -58,6 +58,17 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             "runtime": DEFAULT_RUNTIME,
         }
 
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The encoder's digest: what is trained on these features is cached with it.
+
+        Rasa's training cache keys a component on its code, config and inputs,
+        none of which says which encoder graph ran: without this, a new graph
+        or onnxruntime version would restore classifiers trained on the old
+        vectors. The components after this one are keyed on its output.
+        """
+        return _encoder_of(config).digest
+
     def __init__(
         self,
         config: Dict[str, Any],
@@ -66,11 +77,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     ) -> None:
         """Create the featurizer; the encoder is loaded unless one is given."""
         super().__init__(name, config)
-        model_dir = config.get("model_dir")
-        self.encoder = encoder or shared_encoder(
-            Path(model_dir) if model_dir else None,
-            config.get("runtime") or DEFAULT_RUNTIME,
-        )
+        self.encoder = encoder or _encoder_of(config)
 
     @classmethod
     def create(
@@ -110,6 +117,15 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         """Add the features to every training example."""
         self.process(training_data.training_examples)
         return training_data
+
+
+def _encoder_of(config: Dict[str, Any]) -> SentenceEncoder:
+    """The shared encoder of a featurizer's config (model folder and runtime)."""
+    model_dir = config.get("model_dir")
+    return shared_encoder(
+        Path(model_dir) if model_dir else None,
+        config.get("runtime") or DEFAULT_RUNTIME,
+    )
 
 
 def sentence_embedding(message: Message) -> np.ndarray:

@@ -227,3 +227,52 @@ def test_the_int8_graph_is_made_in_memory_where_it_cannot_be_kept(
     graph = encoder_onnx.quantized(model, blocked / "encoder")
     assert graph == encoder_onnx.quantize(model)
     assert list(tmp_path.iterdir()) == [blocked]
+
+
+def test_the_digest_tells_encoders_apart() -> None:
+    """The same runtime and weights give one digest; another runtime or weight, not."""
+    int8 = SentenceEncoder.load(runtime="onnxruntime-int8")
+    assert int8.digest == SentenceEncoder.load(runtime="onnxruntime-int8").digest
+    assert int8.digest.startswith("onnxruntime-int8:")
+    reference = SentenceEncoder.load(runtime="numpy")
+    changed = SentenceEncoder.load(runtime="numpy")
+    assert reference.digest == changed.digest
+    changed.w["encoder.layer.0.output.dense.bias"][0] += 1e-3
+    changed._digest = None  # computed from the weights when first asked
+    assert len({int8.digest, reference.digest, changed.digest}) == 3
+    assert SentenceEncoder.load(runtime="onnxruntime").digest not in (
+        int8.digest,
+        reference.digest,
+    )
+
+
+def test_rasa_caches_the_featurizer_with_its_encoder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Rasa's training cache key changes with the encoder, config and code unchanged.
+
+    Without it a new encoder graph (or onnxruntime version) restores the
+    classifiers trained on the old encoder's vectors from the cache.
+    """
+    from rasa.engine.training.fingerprinting import calculate_fingerprint_key
+
+    from components import sentence_featurizer
+    from components.sentence_featurizer import SentenceEmbeddingFeaturizer
+
+    config = SentenceEmbeddingFeaturizer.get_default_config()
+    assert SentenceEmbeddingFeaturizer.fingerprint_addon(config) == (
+        shared_encoder().digest
+    )
+    keys = set()
+    for encoder in (
+        SentenceEncoder.load(runtime="numpy"),
+        SentenceEncoder.load(runtime="onnxruntime-int8"),
+    ):
+        monkeypatch.setattr(
+            sentence_featurizer, "_encoder_of", lambda _, encoder=encoder: encoder
+        )
+        keys.add(calculate_fingerprint_key(SentenceEmbeddingFeaturizer, config, {}))
+        assert (
+            calculate_fingerprint_key(SentenceEmbeddingFeaturizer, config, {}) in keys
+        )  # stable for one encoder
+    assert len(keys) == 2
