@@ -18,6 +18,7 @@ tests hold it there). The classifiers are trained on the runtime they run on.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import logging
 import os
 import tempfile
@@ -191,12 +192,18 @@ def quantize(model: bytes) -> bytes:
         quiet.setLevel(level)
 
 
+QUANTIZER_DIGEST = hashlib.sha256(inspect.getsource(quantize).encode()).hexdigest()
+"""The quantizer's own code, as imported: part of a kept graph's name, so that a
+change of its options never reads back a graph made with the old ones."""
+
+
 def quantized(model: bytes, cache_dir: Optional[Path] = CACHE_DIR) -> bytes:
     """:func:`quantize`, made once and then read from ``cache_dir``.
 
     Quantizing takes about 3 s of CPU, at every start of every process that
-    encodes; its output depends only on the float32 graph and onnxruntime's
-    version, so it is kept under a name made of their digest and read back
+    encodes; its output depends only on the float32 graph, onnxruntime's
+    version and the quantizer's options (:data:`QUANTIZER_DIGEST`), so it is
+    kept under a name made of their digest and read back
     (a few milliseconds). The file is written whole, then renamed into place, so
     two servers starting at once never read half of one. Where the folder
     cannot be written, the graph is quantized in memory, as before.
@@ -215,6 +222,7 @@ def quantized(model: bytes, cache_dir: Optional[Path] = CACHE_DIR) -> bytes:
         return quantize(model)
     digest = hashlib.sha256(model)
     digest.update(onnxruntime.__version__.encode())
+    digest.update(QUANTIZER_DIGEST.encode())
     path = cache_dir / f"minilm-int8-{digest.hexdigest()[:24]}.onnx"
     try:
         return path.read_bytes()

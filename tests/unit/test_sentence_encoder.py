@@ -213,6 +213,10 @@ def test_the_int8_graph_is_made_once_then_read_back(
     # another graph is never given the kept one: its name is the graph's digest
     with pytest.raises(AssertionError, match="quantized again"):
         encoder_onnx.quantized(model + b"\0", tmp_path)
+    # nor is a graph quantized with other options: the quantizer's code is in it
+    monkeypatch.setattr(encoder_onnx, "QUANTIZER_DIGEST", "other options")
+    with pytest.raises(AssertionError, match="quantized again"):
+        encoder_onnx.quantized(model, tmp_path)
 
 
 def test_the_int8_graph_is_made_in_memory_where_it_cannot_be_kept(
