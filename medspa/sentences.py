@@ -74,7 +74,7 @@ def is_question(sentence: str) -> bool:
     return sentence.rstrip(" \"')]").endswith("?")
 
 
-FOCUS_MIN_CHARS = 200
+FOCUS_MIN_CHARS = 250
 """A message up to this long is always read whole (its own focus)."""
 
 

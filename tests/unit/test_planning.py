@@ -590,7 +590,8 @@ def test_a_question_about_what_a_word_means_is_out_of_scope(
                 "Can I use Retin-A while I'm pregnant? I am pregnant with my first "
                 "child, so I worry about everything I use. My doctor says it is "
                 "fine but I keep reading otherwise online, and the leaflet is no "
-                "help at all. What do you think?",
+                "help at all. Thank you so much for reading all of this. What do "
+                "you think?",
             ),
             "out_of_scope",
         ),

@@ -47,7 +47,8 @@ EXAMPLES = {
 POST = (
     "Is Fraxel painful? I had a different laser years ago and it was fine, but "
     "my friend told me about her experience and now I am nervous about booking. "
-    "I also have a wedding in three weeks and need to look good for it. "
+    "I also have a wedding in three weeks and need to look good for it. My "
+    "sister is coming from abroad and we have planned photos for the day. "
     "How long is the downtime?"
 )
 

@@ -74,7 +74,8 @@ def test_a_post_asking_nothing_is_read_whole() -> None:
         (
             "Is Fraxel painful? I had a laser years ago and it was fine but my "
             "friend scared me and now I am nervous about booking it at all. "
-            "I have a wedding soon and I cannot look red in the photos. "
+            "I have a wedding soon and I cannot look red in the photos. My "
+            "sister flies in from abroad for it, so the date cannot move. "
             "How long is the downtime? Thanks.",
             "How long is the downtime?",
         ),
