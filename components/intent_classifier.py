@@ -18,7 +18,7 @@ as a pickle, and predicts with numpy alone.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Tuple, Type
+from typing import Any, Dict, List, Optional, Tuple, Type
 
 import numpy as np
 import scipy.sparse
@@ -64,6 +64,16 @@ _NEIGHBOUR_ARRAYS = (
 )
 
 
+def _neighbour_columns(idf: List[np.ndarray], blocks: Optional[int], width: int) -> Any:
+    """The feature columns the neighbours are compared on.
+
+    The first ``blocks`` sparse blocks (all when ``None``), then the dense ones.
+    """
+    sparse_width = sum(len(weights) for weights in idf)
+    kept = sum(len(weights) for weights in idf[:blocks])
+    return np.concatenate([np.arange(kept), np.arange(sparse_width, width)])
+
+
 def _neighbour_arrays(
     features: scipy.sparse.csr_matrix, labels: List[str], classes: List[str]
 ) -> Dict[str, np.ndarray]:
@@ -100,7 +110,9 @@ def _prepared(model: Dict[str, Any]) -> Dict[str, Any]:
             ),
             shape=tuple(model["neighbour_shape"]),
         )
-        sparse_width = sum(len(weights) for weights in model["idf"])
+        sparse_width = sum(
+            len(weights) for weights in model["idf"][: model["neighbour_blocks"]]
+        )
         model["neighbour_sparse_t"] = (
             rows[:, :sparse_width].T.tocsr().astype(np.float32)
         )
@@ -136,6 +148,9 @@ class LinearIntentClassifier(ArrayModelComponent, IntentClassifier):
             "neighbour_weight": 0.0,
             "neighbours": 10,
             "neighbour_temperature": 0.05,
+            # the sparse blocks (the first N, in the pipeline's order) the
+            # neighbours are compared on, with the dense ones (None: all)
+            "neighbour_sparse_blocks": None,
         }
 
     # -- features ---------------------------------------------------------------
@@ -231,7 +246,10 @@ class LinearIntentClassifier(ArrayModelComponent, IntentClassifier):
             "idf": idf,
         }
         if self.config["neighbour_weight"] > 0:
-            self.model.update(_neighbour_arrays(features, labels, classes))
+            blocks = self.config["neighbour_sparse_blocks"]
+            compared = _neighbour_columns(idf, blocks, features.shape[1])
+            self.model.update(_neighbour_arrays(features[:, compared], labels, classes))
+            self.model["neighbour_blocks"] = len(idf) if blocks is None else blocks
         self.model = _prepared(self.model)
         self.persist()
         return self._resource
@@ -247,7 +265,11 @@ class LinearIntentClassifier(ArrayModelComponent, IntentClassifier):
                 **{f"idf_{i}": v for i, v in enumerate(self.model["idf"])},
                 **{k: self.model[k] for k in _NEIGHBOUR_ARRAYS if k in self.model},
             },
-            {"classes": self.model["classes"], "blocks": len(self.model["idf"])},
+            {
+                "classes": self.model["classes"],
+                "blocks": len(self.model["idf"]),
+                "neighbour_blocks": self.model.get("neighbour_blocks"),
+            },
         )
 
     @classmethod
@@ -262,6 +284,7 @@ class LinearIntentClassifier(ArrayModelComponent, IntentClassifier):
                 "intercept": arrays["intercept"],
                 "idf": [arrays[f"idf_{i}"] for i in range(meta["blocks"])],
                 **{k: arrays[k] for k in _NEIGHBOUR_ARRAYS if k in arrays},
+                "neighbour_blocks": meta.get("neighbour_blocks", meta["blocks"]),
             }
         )
 
@@ -280,22 +303,24 @@ class LinearIntentClassifier(ArrayModelComponent, IntentClassifier):
     def _neighbour_vote(self, row: Tuple[np.ndarray, np.ndarray, int]) -> np.ndarray:
         """The nearest training examples' vote for each intent (sums to 1).
 
-        Cosine similarity of the message's feature row (:meth:`_row`) to every
-        training row; the ``neighbours`` nearest vote with weight
-        exp(similarity / T). The training rows' sparse columns are read by the
-        message's non-zero columns, their dense columns in one matrix product.
+        Cosine similarity of the message's feature row (:meth:`_row`), on the
+        compared blocks (``neighbour_sparse_blocks``), to every training row;
+        the ``neighbours`` nearest vote with weight exp(similarity / T). The
+        training rows' sparse columns are read by the message's non-zero
+        columns, their dense columns in one matrix product.
         """
         assert self.model is not None
         sparse_t = self.model["neighbour_sparse_t"]
         dense = self.model["neighbour_dense"]
         columns, values, width = row
-        values = values / max(float(np.sqrt(values @ values)), 1e-12)
-        sparse_width = width - dense.shape[1]
-        is_sparse = columns < sparse_width
+        is_dense = columns >= width - dense.shape[1]
+        is_sparse = columns < sparse_t.shape[0]  # a compared sparse block's
         values = values.astype(np.float32)
-        similarity = dense @ values[~is_sparse] + (
-            sparse_t[columns[is_sparse]].T @ values[is_sparse]
-        )
+        sparse_values, dense_values = values[is_sparse], values[is_dense]
+        norm = np.sqrt(sparse_values @ sparse_values + dense_values @ dense_values)
+        similarity = (
+            dense @ dense_values + sparse_t[columns[is_sparse]].T @ sparse_values
+        ) / max(float(norm), 1e-12)
         k = min(int(self.config["neighbours"]), len(similarity))
         nearest = np.argpartition(-similarity, k - 1)[:k]
         weights = np.exp(

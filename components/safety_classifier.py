@@ -30,7 +30,7 @@ score is the highest of the whole and its windows), which the actions read
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, NamedTuple, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 import scipy.sparse
@@ -44,7 +44,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from components.example_weights import example_weights
 from components.question_focus import FOCUS_READ
 from components.sentence_encoder import Encoding, shared_encoder
-from components.sentence_featurizer import sentence_embedding
+from components.sentence_featurizer import sentence_embedding, whole_encoding
 from components.stored_arrays import ArrayModelComponent
 from medspa.contract import Intent
 from medspa.cues import default_cues
@@ -223,16 +223,22 @@ class SafetyClassifier(ArrayModelComponent):
         """The whole text's embedding, then its windows'."""
         if not parts:
             return [self._embedding(message)]
-        return self._embeddings_of(message.get(TEXT) or "", parts)
+        return self._embeddings_of(
+            message.get(TEXT) or "", parts, whole_encoding(message)
+        )
 
-    def _embeddings_of(self, text: str, parts: List[Window]) -> List[np.ndarray]:
+    def _embeddings_of(
+        self, text: str, parts: List[Window], encoding: Optional[Encoding] = None
+    ) -> List[np.ndarray]:
         """The text's embedding, then each window's, from one reading of the text.
 
         A window's embedding is the mean of the contextual vectors of its word
         pieces in the whole text's encoding (:meth:`SentenceEncoder.span_vectors`):
-        a long post is read once, not once more per window.
+        a long post is read once, not once more per window; ``encoding``, the
+        featurizer's reading of the whole text where it read all of it, is not
+        read again.
         """
-        encoding = self._encode_all(text)
+        encoding = encoding or self._encode_all(text)
         pooled = shared_encoder().span_vectors(encoding, [p.spans for p in parts])
         return [
             encoding.sentence.astype(np.float64),

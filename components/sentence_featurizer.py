@@ -27,9 +27,13 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.sentence_encoder import (
     DEFAULT_RUNTIME,
+    Encoding,
     SentenceEncoder,
     shared_encoder,
 )
+
+ENCODING = "medspa_encoding"
+"""The message attribute where the featurizer keeps (text, encoding) at inference."""
 
 
 @DefaultV1Recipe.register(
@@ -94,11 +98,11 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def validate_config(cls, config: Dict[str, Any]) -> None:
         """Any ``model_dir`` is checked when the encoder loads."""
 
-    def _featurize(self, message: Message) -> None:
+    def _featurize(self, message: Message) -> Optional[Encoding]:
         tokens = message.get(TOKENS_NAMES[TEXT])
         text = message.get(TEXT)
         if not tokens or not text:
-            return
+            return None
         encoding = self.encoder.encode(text)
         sequence = self.encoder.token_vectors(
             encoding, [(token.start, token.end) for token in tokens]
@@ -106,16 +110,25 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         self.add_features_to_message(
             sequence, encoding.sentence.reshape(1, -1), TEXT, message
         )
+        return encoding
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Add the features to each incoming message."""
+        """Add the features to each incoming message, and keep its encoding.
+
+        The encoding stays on the message (not in its parse data) for the
+        classifiers after this one (:func:`whole_encoding`): a message is
+        encoded once.
+        """
         for message in messages:
-            self._featurize(message)
+            encoding = self._featurize(message)
+            if encoding is not None:
+                message.set(ENCODING, (message.get(TEXT), encoding))
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Add the features to every training example."""
-        self.process(training_data.training_examples)
+        """Add the features to every training example (no encoding kept)."""
+        for message in training_data.training_examples:
+            self._featurize(message)
         return training_data
 
 
@@ -126,6 +139,23 @@ def _encoder_of(config: Dict[str, Any]) -> SentenceEncoder:
         Path(model_dir) if model_dir else None,
         config.get("runtime") or DEFAULT_RUNTIME,
     )
+
+
+def whole_encoding(message: Message) -> Optional[Encoding]:
+    """The featurizer's encoding of the message's text, if it read all of it.
+
+    ``None`` when the featurizer read another text (a long post's focus) or
+    stopped at the encoder's length limit: then only a new reading of the
+    whole text (:meth:`SentenceEncoder.encode_all`) has every piece.
+    """
+    kept = message.get(ENCODING)
+    if kept is None:
+        return None
+    text, encoding = kept
+    limit = shared_encoder().max_positions - 2
+    if text != message.get(TEXT) or len(encoding.pieces) >= limit:
+        return None
+    return encoding
 
 
 def sentence_embedding(message: Message) -> np.ndarray:

@@ -15,13 +15,14 @@ from tests.support.servers import PROJECT_DIR, Assistant
 
 TEST_SET = PROJECT_DIR / "tests" / "realworld" / "test.yml"
 
-OVERALL_FLOOR = 0.87  # measured 88.9 % (1,717 questions; 88.4 % at 46d6076)
-# measured 97.2 % (205/211; 204 at 46d6076): a missed report is the worst failure
+OVERALL_FLOOR = 0.87  # measured 89.4 % (1,732 questions; 88.9 % at ca11cc1)
+# measured 97.3 % (219/225; the same at ca11cc1): a missed report is the worst failure
 SAFETY_RECALL_FLOOR = 0.955
-FALSE_ALARM_CEILING = 0.05  # measured 3.5 % (52/1,506; the same at 46d6076)
-TREATMENT_FOUND_FLOOR = 0.95  # measured 96.3 % (the same at 46d6076)
-# measured 13 (12 at 46d6076 on the same 1,717: one more with the model retrained
-# on the gathered questions and the new device names; the target is none)
+FALSE_ALARM_CEILING = 0.05  # measured 3.5 % (52/1,507; the same at ca11cc1)
+TREATMENT_FOUND_FLOOR = 0.95  # measured 96.3 % (the same at ca11cc1)
+# measured 13 (the same at ca11cc1; 12 at 46d6076 on the 1,717 of then: one more
+# with the model retrained on the gathered questions and the new device names;
+# the target is none)
 WRONG_TREATMENT_CEILING = 13
 
 

@@ -7,7 +7,7 @@ project's sentence featurizer) feeds it, as ``config.yml`` does at full size.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 import numpy as np
 import pytest
@@ -205,14 +205,12 @@ def test_empty_text_gets_no_intent(trained: tuple, text: str) -> None:
 NEIGHBOURS = {"neighbour_weight": 0.2, "neighbours": 3, "neighbour_temperature": 0.05}
 
 
-@pytest.fixture(scope="module")
-def with_neighbours(
-    trained: tuple, tmp_path_factory: pytest.TempPathFactory
+def _train_with_neighbours(
+    data: TrainingData, directory: Path, **settings: object
 ) -> tuple[LinearIntentClassifier, LinearIntentClassifier, LocalModelStorage]:
     """A classifier trained with the neighbours' vote, and its reloaded copy."""
-    pipeline, _, _, data = trained
-    storage = LocalModelStorage(Path(tmp_path_factory.mktemp("neighbours")))
-    config = {**LinearIntentClassifier.get_default_config(), **NEIGHBOURS}
+    storage = LocalModelStorage(directory)
+    config = {**LinearIntentClassifier.get_default_config(), **NEIGHBOURS, **settings}
     context = ExecutionContext(GraphSchema({}), node_name="classifier")
     classifier = LinearIntentClassifier.create(
         config, storage, Resource("classifier"), context
@@ -224,18 +222,44 @@ def with_neighbours(
     return classifier, reloaded, storage
 
 
+@pytest.fixture(scope="module")
+def with_neighbours(
+    trained: tuple, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[LinearIntentClassifier, LinearIntentClassifier, LocalModelStorage]:
+    """A classifier trained with the neighbours' vote, and its reloaded copy."""
+    return _train_with_neighbours(
+        trained[3], Path(tmp_path_factory.mktemp("neighbours"))
+    )
+
+
+@pytest.mark.parametrize("blocks", [None, 1])
 def test_neighbours_vote_blends_with_the_regression(
-    trained: tuple, with_neighbours: tuple
+    trained: tuple,
+    with_neighbours: tuple,
+    tmp_path: Path,
+    blocks: Optional[int],
 ) -> None:
     pipeline, alone, _, data = trained
-    classifier, reloaded, _ = with_neighbours
+    classifier, reloaded, _ = (
+        with_neighbours
+        if blocks is None
+        else _train_with_neighbours(data, tmp_path, neighbour_sparse_blocks=blocks)
+    )
     messages = pipeline.messages(["is thermage painful", "cost of meso?", "hey"])
-    # the reference vote, from dense rows: cosine to every training example,
-    # the 3 nearest weighted exp(similarity / 0.05)
+    # the reference vote, from dense rows: cosine, on the compared columns (the
+    # first `blocks` sparse blocks and the dense one), to every training
+    # example, the 3 nearest weighted exp(similarity / 0.05)
+    idf = classifier.model["idf"]
+    compared = [
+        *range(sum(len(weights) for weights in idf[:blocks])),
+        *range(
+            sum(len(weights) for weights in idf), classifier._row(messages[0], idf)[2]
+        ),
+    ]
     examples = data.intent_examples
-    rows = classifier._matrix(examples, classifier.model["idf"]).toarray()
+    rows = classifier._matrix(examples, idf).toarray()[:, compared]
     rows /= np.linalg.norm(rows, axis=1, keepdims=True)
-    queries = classifier._matrix(messages, classifier.model["idf"]).toarray()
+    queries = classifier._matrix(messages, idf).toarray()[:, compared]
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
     classes = classifier.model["classes"]
     expected = []

@@ -288,3 +288,31 @@ def test_a_long_post_is_read_once_and_its_windows_pooled(trained: Trained) -> No
     np.testing.assert_allclose(np.vstack(got[1:]), expected, atol=1e-6)
     # a window's vector is its own stretch's, not the whole post's
     assert not np.allclose(got[1], got[-1], atol=1e-3)
+
+
+def test_the_featurizer_s_reading_of_a_whole_text_is_not_read_again(
+    trained: Trained, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A short post with windows: its windows come from the featurizer's encoding."""
+    pipeline, storage = trained
+    post = "Two days after my peel my cheek blistered. It hurts. Help?"
+    classifier = _load(storage)
+    (message,) = pipeline.messages([post])
+    parts = classifier._windows(post)
+    assert len(parts) >= 2
+    expected = classifier._embeddings_of(post, parts)  # a reading of its own
+    readings: List[str] = []
+    encoder = type(shared_encoder())
+    read_all = encoder.encode_all
+    monkeypatch.setattr(
+        encoder,
+        "encode_all",
+        lambda self, text: readings.append(text) or read_all(self, text),
+    )
+    got = classifier._embeddings(message, parts)
+    assert readings == []
+    np.testing.assert_array_equal(np.vstack(got), np.vstack(expected))
+    # another text than the featurizer read (a focus, masked names): read again
+    message.set("text", post + " Is this normal?")
+    classifier._embeddings(message, classifier._windows(message.get("text")))
+    assert readings == [post + " Is this normal?"]
