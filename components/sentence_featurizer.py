@@ -116,12 +116,14 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         """Add the features to each incoming message, and keep its encoding.
 
         The encoding stays on the message (not in its parse data) for the
-        classifiers after this one (:func:`whole_encoding`): a message is
-        encoded once.
+        classifiers after this one (:func:`whole_encoding`), which encode with
+        the shared encoder: a message is encoded once. Another encoder's (a
+        runtime kept for comparisons) is not theirs to read.
         """
+        keep = self.encoder is shared_encoder()
         for message in messages:
             encoding = self._featurize(message)
-            if encoding is not None:
+            if encoding is not None and keep:
                 message.set(ENCODING, (message.get(TEXT), encoding))
         return messages
 

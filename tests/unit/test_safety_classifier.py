@@ -13,12 +13,14 @@ import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.question_focus import FOCUS_READ, FullText, QuestionFocus
 from components.safety_classifier import SAFETY, SafetyClassifier
-from components.sentence_encoder import shared_encoder
+from components.sentence_encoder import SentenceEncoder, shared_encoder
+from components.sentence_featurizer import SentenceEmbeddingFeaturizer, whole_encoding
 from tests.unit.test_intent_classifier import Pipeline
 
 REPORTS = [
@@ -316,3 +318,23 @@ def test_the_featurizer_s_reading_of_a_whole_text_is_not_read_again(
     message.set("text", post + " Is this normal?")
     classifier._embeddings(message, classifier._windows(message.get("text")))
     assert readings == [post + " Is this normal?"]
+
+
+def test_another_runtime_s_encoding_is_not_kept_for_the_classifiers() -> None:
+    """The classifiers encode with the shared encoder: only its reading is theirs."""
+    featurizer = SentenceEmbeddingFeaturizer(
+        {**SentenceEmbeddingFeaturizer.get_default_config(), "runtime": "numpy"},
+        "numpy_embeddings",
+        SentenceEncoder.load(runtime="numpy"),
+    )
+    post = "Two days after my peel my cheek blistered. It hurts."
+    message = Message(data={"text": post})
+    WhitespaceTokenizer(WhitespaceTokenizer.get_default_config()).process([message])
+    featurizer.process([message])
+    assert message.features  # it featurized the message ...
+    assert whole_encoding(message) is None  # ... and kept nothing for the others
+    shared = SentenceEmbeddingFeaturizer(
+        SentenceEmbeddingFeaturizer.get_default_config(), "embeddings"
+    )
+    shared.process([message])
+    assert whole_encoding(message) is not None
