@@ -15,7 +15,7 @@ from tests.support.servers import PROJECT_DIR, Assistant
 
 TEST_SET = PROJECT_DIR / "tests" / "realworld" / "test.yml"
 
-OVERALL_FLOOR = 0.87  # measured 89.4 % (1,732 questions; 88.9 % at ca11cc1)
+OVERALL_FLOOR = 0.87  # measured 89.5 % (1,732 questions; 88.9 % at ca11cc1)
 # measured 97.3 % (219/225; the same at ca11cc1): a missed report is the worst failure
 SAFETY_RECALL_FLOOR = 0.955
 FALSE_ALARM_CEILING = 0.05  # measured 3.5 % (52/1,507; the same at ca11cc1)
