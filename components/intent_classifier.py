@@ -64,14 +64,21 @@ _NEIGHBOUR_ARRAYS = (
 )
 
 
-def _neighbour_columns(idf: List[np.ndarray], blocks: Optional[int], width: int) -> Any:
+def _sparse_width(idf: List[np.ndarray], blocks: Optional[int] = None) -> int:
+    """The columns of the first ``blocks`` sparse blocks (all when ``None``)."""
+    return sum(len(weights) for weights in idf[:blocks])
+
+
+def _neighbour_columns(
+    idf: List[np.ndarray], blocks: Optional[int], width: int
+) -> np.ndarray:
     """The feature columns the neighbours are compared on.
 
     The first ``blocks`` sparse blocks (all when ``None``), then the dense ones.
     """
-    sparse_width = sum(len(weights) for weights in idf)
-    kept = sum(len(weights) for weights in idf[:blocks])
-    return np.concatenate([np.arange(kept), np.arange(sparse_width, width)])
+    return np.concatenate(
+        [np.arange(_sparse_width(idf, blocks)), np.arange(_sparse_width(idf), width)]
+    )
 
 
 def _neighbour_arrays(
@@ -110,9 +117,7 @@ def _prepared(model: Dict[str, Any]) -> Dict[str, Any]:
             ),
             shape=tuple(model["neighbour_shape"]),
         )
-        sparse_width = sum(
-            len(weights) for weights in model["idf"][: model["neighbour_blocks"]]
-        )
+        sparse_width = _sparse_width(model["idf"], model.get("neighbour_blocks"))
         model["neighbour_sparse_t"] = (
             rows[:, :sparse_width].T.tocsr().astype(np.float32)
         )
@@ -249,7 +254,7 @@ class LinearIntentClassifier(ArrayModelComponent, IntentClassifier):
             blocks = self.config["neighbour_sparse_blocks"]
             compared = _neighbour_columns(idf, blocks, features.shape[1])
             self.model.update(_neighbour_arrays(features[:, compared], labels, classes))
-            self.model["neighbour_blocks"] = len(idf) if blocks is None else blocks
+            self.model["neighbour_blocks"] = blocks
         self.model = _prepared(self.model)
         self.persist()
         return self._resource
@@ -284,7 +289,7 @@ class LinearIntentClassifier(ArrayModelComponent, IntentClassifier):
                 "intercept": arrays["intercept"],
                 "idf": [arrays[f"idf_{i}"] for i in range(meta["blocks"])],
                 **{k: arrays[k] for k in _NEIGHBOUR_ARRAYS if k in arrays},
-                "neighbour_blocks": meta.get("neighbour_blocks", meta["blocks"]),
+                "neighbour_blocks": meta.get("neighbour_blocks"),
             }
         )
 
