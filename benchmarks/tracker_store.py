@@ -9,8 +9,15 @@ SQL statements per message; rounds alternate the stores so drift hits both.
 ``stores/sql.py``) to compare two versions; ``--url`` runs on another database
 (e.g. the production profile's PostgreSQL) instead of SQLite.
 
+``--visitors N --work-ms W`` serves the messages as N visitors at once, each
+message holding the event loop for W ms of CPU between its read and its save (as
+the NLU and the policies do in the Rasa server): msg/s then shows how much of the
+database's waiting the store leaves to the event loop (on PostgreSQL, ours waits
+on threads of its own; see ``stores/sql.py``).
+
 usage: python -m benchmarks.tracker_store [--messages 1500] [--rounds 3]
        [--store rasa.core.tracker_store:SQLTrackerStore ...] [--url URL]
+       [--visitors 1] [--work-ms 0]
 """
 
 from __future__ import annotations
@@ -68,31 +75,65 @@ def count_statements(store: Any) -> Dict[str, int]:
     return counter
 
 
-async def drive(store: Any, domain: Domain, messages: int, prefix: str) -> float:
-    """Serve ``messages`` messages; return the wall seconds they took."""
+def _work(milliseconds: float) -> None:
+    """Hold the event loop for ``milliseconds`` of CPU."""
+    end = time.thread_time() + milliseconds / 1000
+    while time.thread_time() < end:
+        pass
+
+
+async def drive(
+    store: Any,
+    domain: Domain,
+    messages: int,
+    prefix: str,
+    visitors: int = 1,
+    work_ms: float = 0.0,
+) -> float:
+    """Serve ``messages`` messages; return the wall seconds they took.
+
+    With ``visitors`` above 1, that many visitors send them at once (message
+    ``index`` goes to visitor ``index % visitors``, in order).
+    """
+
+    async def visitor(first: int) -> None:
+        for index in range(first, messages, visitors):
+            conversation = index % CONVERSATIONS_AT_ONCE
+            rank = index // CONVERSATIONS_AT_ONCE
+            sender = f"{prefix}-{conversation}-{rank // MESSAGES_PER_CONVERSATION}"
+            tracker = await store.retrieve(sender)
+            if tracker is None:
+                tracker = DialogueStateTracker.from_events(
+                    sender, session_start(), domain.slots
+                )
+            for event in turn(f"message {index}"):
+                tracker.update(event)
+            _work(work_ms)
+            await store.save(tracker)
+
     started = time.perf_counter()
-    for index in range(messages):
-        conversation = index % CONVERSATIONS_AT_ONCE
-        rank = index // CONVERSATIONS_AT_ONCE
-        sender = f"{prefix}-{conversation}-{rank // MESSAGES_PER_CONVERSATION}"
-        tracker = await store.retrieve(sender)
-        if tracker is None:
-            tracker = DialogueStateTracker.from_events(
-                sender, session_start(), domain.slots
-            )
-        for event in turn(f"message {index}"):
-            tracker.update(event)
-        await store.save(tracker)
+    await asyncio.gather(*(visitor(first) for first in range(visitors)))
     return time.perf_counter() - started
 
 
 async def run(
-    stores: Sequence[str], messages: int, rounds: int, url: Optional[str]
+    stores: Sequence[str],
+    messages: int,
+    rounds: int,
+    url: Optional[str],
+    visitors: int = 1,
+    work_ms: float = 0.0,
 ) -> None:
     """Run every store ``rounds`` times, alternating, and print each round."""
     domain = Domain.load(str(PROJECT_DIR / "domain.yml"))
-    print(f"{messages} messages a round, {CONVERSATIONS_AT_ONCE} conversations")
-    print(f"{'round':>5}  {'store':<45} {'ms/msg':>7} {'SQL/msg':>8}")
+    print(
+        f"{messages} messages a round, {CONVERSATIONS_AT_ONCE} conversations, "
+        f"{visitors} at once, {work_ms} ms of other work a message"
+    )
+    print(
+        f"{'round':>5}  {'store':<45} {'ms/msg':>7} {'SQL/msg':>8} "
+        f"{'msg/s':>7} {'CPU ms/msg':>10}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for round_ in range(1, rounds + 1):
             for number, spec in enumerate(stores):
@@ -100,10 +141,15 @@ async def run(
                 store = load_store(spec, domain, url, db)
                 counter = count_statements(store)
                 prefix = f"bench-{time.time_ns()}-{number}"
-                seconds = await drive(store, domain, messages, prefix)
+                cpu = time.process_time()
+                seconds = await drive(
+                    store, domain, messages, prefix, visitors, work_ms
+                )
+                cpu = time.process_time() - cpu
                 print(
                     f"{round_:>5}  {spec:<45} {seconds * 1000 / messages:7.2f} "
-                    f"{counter['statements'] / messages:8.2f}"
+                    f"{counter['statements'] / messages:8.2f} "
+                    f"{messages / seconds:7.1f} {cpu * 1000 / messages:10.2f}"
                 )
                 store.engine.dispose()
 
@@ -115,9 +161,25 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--store", action="append", help="module:Class (repeat)")
     parser.add_argument("--url", help="a database URL instead of SQLite")
+    parser.add_argument("--visitors", type=int, default=1, help="messages at once")
+    parser.add_argument(
+        "--work-ms", type=float, default=0.0, help="other CPU work a message"
+    )
     args = parser.parse_args(argv)
+    if args.visitors < 1 or CONVERSATIONS_AT_ONCE % args.visitors:
+        # each conversation stays with one visitor, as the lock keeps it in Rasa
+        parser.error(f"--visitors must divide {CONVERSATIONS_AT_ONCE}")
     warnings.simplefilter("ignore")  # Rasa's and SQLAlchemy's deprecations
-    asyncio.run(run(args.store or STORES, args.messages, args.rounds, args.url))
+    asyncio.run(
+        run(
+            args.store or STORES,
+            args.messages,
+            args.rounds,
+            args.url,
+            args.visitors,
+            args.work_ms,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -30,7 +30,12 @@ same semantics, and
   and a read needs none;
 - inserts the new events with one precompiled multi-row statement, and keeps
   its SQLite connection open (one per thread) instead of opening one per use,
-  the database in write-ahead-log mode (one synced write per commit).
+  the database in write-ahead-log mode (one synced write per commit);
+- on PostgreSQL, waits for the database on a thread of its own
+  (:data:`DATABASE_THREADS`): psycopg2 blocks while PostgreSQL answers (a save
+  waits for its commit to reach the disk), and on the event loop that wait
+  stopped the Sanic worker from serving any other visitor meanwhile. Only the
+  database's part runs there; the cache is read and changed on the event loop.
 
 Which events are stored, in which order, and what :meth:`retrieve` returns
 are Rasa's: the session's events are those at or after the latest
@@ -40,10 +45,14 @@ tracker's events after as many as the database holds of that session.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import itertools
 import logging
+import os
 import weakref
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -67,6 +76,10 @@ MAX_CACHED_BYTES = 32 * 1024 * 1024
 """The cache's bounds: conversations, and the size of their stored rows."""
 
 SESSION_STARTED = SessionStarted.type_name
+
+DATABASE_THREADS = 4
+"""Threads a process waits for PostgreSQL on (SQLite is used on the event loop:
+one writer at a time, its connection kept per thread)."""
 
 
 @dataclass
@@ -267,6 +280,23 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._session_count = sa.select(sa.func.count()).where(in_session)
         self._insert = table.insert()
         self.cache = SessionCache()
+        self._executor: Optional[ThreadPoolExecutor] = None
+        self._executor_pid = 0
+
+    async def _blocking(self, function: Callable[..., Any], *args: Any) -> Any:
+        """``function(*args)``: on a database thread, or at once on SQLite."""
+        if self._sqlite:
+            return function(*args)
+        if self._executor is None or self._executor_pid != os.getpid():
+            # made in the process that uses it: a forked Sanic worker has no
+            # threads of its parent's
+            self._executor = ThreadPoolExecutor(
+                DATABASE_THREADS, thread_name_prefix="tracker-store"
+            )
+            self._executor_pid = os.getpid()
+        return await asyncio.get_running_loop().run_in_executor(
+            self._executor, functools.partial(function, *args)
+        )
 
     # -- reading --------------------------------------------------------------------
 
@@ -295,6 +325,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         with self.engine.connect() as connection:
             return self._stamp(connection, sender_id)[0]
 
+    def _stamp_now(self, sender_id: str) -> Stamp:
+        with self.engine.connect() as connection:
+            return self._stamp(connection, sender_id)
+
+    def _session_now(self, sender_id: str, stamp: Stamp) -> Session:
+        with self.engine.connect() as connection:
+            return self._read_session(connection, sender_id, stamp)
+
     def _read_session(self, connection: Any, sender_id: str, stamp: Stamp) -> Session:
         rows = connection.execute(self._session_rows, {"sender": sender_id}).all()
         # the latest start is among the rows it selects (at or after itself)
@@ -311,17 +349,16 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             sender_id: the conversation.
 
         """
-        with self.engine.connect() as connection:
-            # the stamp first: rows written meanwhile make the next check fail
-            stamp = self._stamp(connection, sender_id)
-            session = self.cache.get(sender_id)
-            if session is None or not session.matches(stamp):
-                self.cache.pop(sender_id)
-                session = self._read_session(connection, sender_id, stamp)
-                self.cache.put(sender_id, session)
-            else:
-                session.stamp, session.ids_above = stamp, None
-            session.reader = None  # an earlier retrieve's tracker trusts nothing
+        # the stamp first: rows written meanwhile make the next check fail
+        stamp = await self._blocking(self._stamp_now, sender_id)
+        session = self.cache.get(sender_id)
+        if session is None or not session.matches(stamp):
+            self.cache.pop(sender_id)
+            session = await self._blocking(self._session_now, sender_id, stamp)
+            self.cache.put(sender_id, session)
+        else:
+            session.stamp, session.ids_above = stamp, None
+        session.reader = None  # an earlier retrieve's tracker trusts nothing
         if self.domain and len(session.rows) > 0:
             # Rasa's DialogueStateTracker.from_dict, with the events' classes known
             events = deserialise_events([data for _, data in session.rows])
@@ -390,6 +427,22 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         sender_id = tracker.sender_id
         # forgotten until the commit succeeds: a failed save leaves nothing stale
         known = self.cache.pop(sender_id)
+        after = await self._blocking(self._write, tracker, known)
+        if after is not None:
+            self.cache.put(sender_id, after)
+        logger.debug(f"Tracker with sender_id '{sender_id}' stored to database")
+
+    def _write(
+        self, tracker: DialogueStateTracker, known: Optional[Session]
+    ) -> Optional[Session]:
+        """Insert the tracker's new events; the session as stored after (None: unknown).
+
+        Args:
+            tracker: the conversation's tracker.
+            known: the conversation's cached session, taken out of the cache.
+
+        """
+        sender_id = tracker.sender_id
         with self._saving() as connection:
             # the stamp read by the retrieve that returned this very tracker (the
             # message's, under the conversation's lock, which keeps other servers
@@ -440,6 +493,4 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 after.ids_above = stamp[1] or 0
             elif after is not None:
                 after.stamp = stamp  # nothing written: the stamp just read
-        if after is not None:
-            self.cache.put(sender_id, after)
-        logger.debug(f"Tracker with sender_id '{sender_id}' stored to database")
+        return after

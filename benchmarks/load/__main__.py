@@ -2,6 +2,13 @@
 
 usage: python -m benchmarks.load [--questions FILE] [--visitors 1,8,32]
        [--seconds 20] [--max-messages 2000] [--profiles embedded,production]
+       [--rounds 1]
+
+With ``--rounds N`` every level is measured N times on every bot, the bots
+taking turns each time; the table shows the last round, and a section lists each
+round's msg/s with its ratio to the stock bot measured in the same round, and
+the median ratio: the machine's speed drifts by a quarter from run to run, so
+one round's ratio is one draw.
 """
 
 from __future__ import annotations
@@ -38,6 +45,9 @@ class TargetResult:
 
     target: Target
     levels: Dict[int, LevelResult] = field(default_factory=dict)
+    """Visitors -> the latest round's level."""
+    rounds: Dict[int, List[LevelResult]] = field(default_factory=dict)
+    """Visitors -> that level in every round, in order."""
     parse: List[float] = field(default_factory=list)
     memory: Dict[int, Tuple[str, int]] = field(default_factory=dict)
     """pid -> (command, peak RSS KiB)."""
@@ -94,6 +104,7 @@ async def measure_level(
     }
     level.cpu_seconds = sum(level.cpu_by_program.values())
     result.levels[visitors] = level
+    result.rounds.setdefault(visitors, []).append(level)
     result.sample_memory()
     print(f"  {target.name}: {_level_cells(level)}", flush=True)
 
@@ -104,14 +115,18 @@ async def measure_all(
     """Warm every bot up, then each load level on every bot in turn, then parses.
 
     The bots take turns level by level, so that a change in the machine's
-    other load falls on all of them alike.
+    other load falls on all of them alike; with ``args.rounds`` above 1 the
+    whole sequence of levels is run that many times.
     """
     results = [TargetResult(target) for target in targets]
     for target in targets:
         await drive(target.url, questions, 1, 60, WARM_UP, headers=target.headers)
-    for visitors in args.visitors:
-        for result in results:
-            await measure_level(result, questions, visitors, args)
+    for round_number in range(args.rounds):
+        if args.rounds > 1:
+            print(f"round {round_number + 1} of {args.rounds}", flush=True)
+        for visitors in args.visitors:
+            for result in results:
+                await measure_level(result, questions, visitors, args)
     for result in results:
         result.parse = await parse_latencies(
             result.target.url, result.target.token, questions, args.parse_count
@@ -152,6 +167,32 @@ def scaling(results: Sequence[TargetResult]) -> List[str]:
                     f"{base.throughput:.1f} msg/s = "
                     f"{level.throughput / base.throughput:.2f}x"
                 )
+    return lines
+
+
+def round_ratios(results: Sequence[TargetResult], stock: TargetResult) -> List[str]:
+    """Lines: each bot's msg/s per round, its ratio to the stock bot's in that round.
+
+    Each ratio compares two figures measured minutes apart at most; the median
+    of the rounds' ratios is the figure to quote.
+    """
+    lines = []
+    for result in results:
+        for visitors, levels in result.rounds.items():
+            bases = stock.rounds.get(visitors, [])
+            paired = [
+                (level.throughput, level.throughput / base.throughput)
+                for level, base in zip(levels, bases, strict=False)
+                if base.throughput
+            ]
+            if not paired:
+                continue
+            cells = ", ".join(f"{rate:.1f} ({ratio:.2f}x)" for rate, ratio in paired)
+            median = float(np.median([ratio for _, ratio in paired]))
+            lines.append(
+                f"  {result.target.name}, {visitors} visitors: {cells}; "
+                f"median {median:.2f}x"
+            )
     return lines
 
 
@@ -199,6 +240,14 @@ def print_table(results: List[TargetResult], stock: TargetResult) -> None:
                 f"{level.percentile(99):.0f} | {level.errors} | {level.silent} "
                 f"| {level.cpu_ms_per_message:.0f} | {ratio} |"
             )
+    if any(len(levels) > 1 for levels in stock.rounds.values()):
+        print("\nevery round (msg/s, x the stock bot in the same round):")
+        stock_cells = [
+            f"  {stock.target.name}, {visitors} visitors: "
+            + ", ".join(f"{level.throughput:.1f}" for level in levels)
+            for visitors, levels in stock.rounds.items()
+        ]
+        print("\n".join([*round_ratios(results, stock), *stock_cells]))
     print_scaling(results)
     print_cpu_by_program([*results, stock])
     print("\n/model/parse alone, one client (ms):")
@@ -254,6 +303,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="per level")
     parser.add_argument("--max-messages", type=int, default=2000, help="per level")
     parser.add_argument("--parse-count", type=int, default=100)
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="measure every level this many times"
+    )
     parser.add_argument(
         "--profiles",
         type=lambda s: s.split(","),

@@ -8,6 +8,7 @@ of order, and the rows are those Rasa's own SQLTrackerStore writes.
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any, Iterator, List
 
 import pytest
@@ -55,6 +56,53 @@ def texts(port: int, sender: str) -> List[str]:
         " AND type_name = 'user' ORDER BY id",
         s=sender,
     )
+
+
+def test_a_message_waits_for_the_database_off_the_event_loop(port: int) -> None:
+    # psycopg2 blocks while PostgreSQL answers; the store waits on threads of its
+    # own, so the Sanic worker's event loop serves other visitors meanwhile: here
+    # another connection holds the table, and the save waits half a second
+    ours = store(port)
+    asyncio.run(say(ours, session_start(), "pg-wait"))
+    run_on: List[str] = []
+    sa.event.listen(
+        ours.engine,
+        "before_cursor_execute",
+        lambda *_: run_on.append(threading.current_thread().name),
+    )
+    holder = sa.create_engine(f"postgresql://postgres@127.0.0.1:{port}/rasa")
+    connection = holder.connect()
+    held = connection.begin()
+    connection.execute(sa.text("LOCK TABLE events IN EXCLUSIVE MODE"))
+
+    async def message_beside_other_work() -> int:
+        ticks, done = 0, asyncio.Event()
+
+        async def other_work() -> None:
+            nonlocal ticks
+            while not done.is_set():
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        worker = asyncio.create_task(other_work())
+        await asyncio.sleep(0.05)
+        before = ticks
+        threading.Timer(0.5, held.commit).start()
+        await say(ours, turn("does it hurt?"), "pg-wait")
+        during = ticks - before
+        done.set()
+        await worker
+        return during
+
+    try:
+        during = asyncio.run(message_beside_other_work())
+    finally:
+        connection.close()
+        holder.dispose()
+
+    assert during >= 20  # about 50 in the half second (none when it blocked)
+    assert run_on and all(name.startswith("tracker-store") for name in run_on)
+    assert texts(port, "pg-wait") == ["does it hurt?"]
 
 
 def test_two_servers_take_turns_on_one_conversation(port: int) -> None:

@@ -12,7 +12,12 @@ from typing import Any
 import pytest
 
 from benchmarks.load import processes
-from benchmarks.load.__main__ import TargetResult, print_cpu_by_program, scaling
+from benchmarks.load.__main__ import (
+    TargetResult,
+    print_cpu_by_program,
+    round_ratios,
+    scaling,
+)
 from benchmarks.load.target import Target
 from benchmarks.load.visitors import LevelResult
 
@@ -41,6 +46,34 @@ def test_each_layout_is_set_against_one_server_of_one_worker() -> None:
         "  2 server(s) x 1 worker(s) against 1 x 1, 32 visitors: "
         "45.0 / 30.0 msg/s = 1.50x",
     ]
+
+
+def _rounds(name: str, per_visitors: dict) -> TargetResult:
+    result = TargetResult(Target(name, "http://127.0.0.1:1", "t"))
+    for visitors, counts in per_visitors.items():
+        result.rounds[visitors] = [
+            LevelResult(visitors, seconds=10.0, latencies=[0.01] * messages)
+            for messages in counts
+        ]
+        result.levels[visitors] = result.rounds[visitors][-1]
+    return result
+
+
+def test_each_round_is_set_against_the_stock_bot_of_the_same_round() -> None:
+    stock = _rounds("stock", {32: [300, 200, 400]})
+    bot = _rounds("1x2", {1: [250, 250, 250], 32: [1200, 1000, 1200]})
+
+    assert round_ratios([bot], stock) == [
+        "  1x2, 32 visitors: 120.0 (4.00x), 100.0 (5.00x), 120.0 (3.00x); median 4.00x"
+    ]
+
+
+def test_a_round_the_stock_bot_served_nothing_in_has_no_ratio() -> None:
+    stock = _rounds("stock", {32: [0, 300]})
+    assert round_ratios([_rounds("1x2", {32: [1000, 900]})], stock) == [
+        "  1x2, 32 visitors: 90.0 (3.00x); median 3.00x"
+    ]
+    assert round_ratios([_rounds("1x2", {32: [1000]})], _rounds("s", {32: [0]})) == []
 
 
 def test_without_the_single_layout_there_is_nothing_to_scale_against() -> None:

@@ -299,3 +299,21 @@ def test_the_store_benchmark_prints_both_stores(capsys: Any) -> None:
     assert float(figures["stores.sql:CachedSQLTrackerStore"][1]) < float(
         figures["rasa.core.tracker_store:SQLTrackerStore"][1]
     )
+
+
+def test_the_store_benchmark_serves_visitors_at_once(capsys: Any) -> None:
+    from benchmarks.tracker_store import main
+
+    main(["--messages", "48", "--rounds", "1", "--visitors", "4", "--work-ms", "1"])
+    lines = capsys.readouterr().out.splitlines()
+
+    assert lines[0].endswith("4 at once, 1.0 ms of other work a message")
+    rows = [line.split() for line in lines[2:]]
+    assert [row[1] for row in rows] == [
+        "rasa.core.tracker_store:SQLTrackerStore",
+        "stores.sql:CachedSQLTrackerStore",
+    ]
+    # every message did its millisecond of other work: CPU a message above it
+    assert all(float(row[5]) >= 1.0 for row in rows)
+    with pytest.raises(SystemExit):
+        main(["--messages", "48", "--visitors", "5"])
