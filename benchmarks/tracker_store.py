@@ -13,23 +13,28 @@ SQL statements per message; rounds alternate the stores so drift hits both.
 message holding the event loop for W ms of CPU between its read and its save (as
 the NLU and the policies do in the Rasa server): msg/s then shows how much of the
 database's waiting the store leaves to the event loop (on PostgreSQL, ours waits
-on threads of its own; see ``stores/sql.py``).
+on threads of its own; see ``stores/sql.py``). ``--delay-ms D`` puts the ``--url``
+database one network hop away: the stores reach it through a local proxy that
+holds every chunk D ms each way (a managed PostgreSQL on another machine).
 
 usage: python -m benchmarks.tracker_store [--messages 1500] [--rounds 3]
        [--store rasa.core.tracker_store:SQLTrackerStore ...] [--url URL]
-       [--visitors 1] [--work-ms 0]
+       [--visitors 1] [--work-ms 0] [--delay-ms 0]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
+import multiprocessing
+import socket
 import tempfile
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, Iterator, Optional, Sequence
 
 import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
@@ -62,6 +67,63 @@ def load_store(spec: str, domain: Domain, url: Optional[str], db: Path) -> Any:
         username=parsed.username,
         password=parsed.password,
     )
+
+
+def _delaying_proxy(port: int, host: str, target: int, seconds: float) -> None:
+    """Serve ``127.0.0.1:port`` as ``host:target``, each chunk held ``seconds``."""
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                await asyncio.sleep(seconds)
+                writer.write(data)
+                await writer.drain()
+        except OSError:
+            pass
+        finally:
+            writer.close()
+
+    async def connect(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        far_reader, far_writer = await asyncio.open_connection(host, target)
+        await asyncio.gather(pipe(reader, far_writer), pipe(far_reader, writer))
+
+    async def serve() -> None:
+        server = await asyncio.start_server(connect, "127.0.0.1", port)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(serve())
+
+
+@contextlib.contextmanager
+def delayed(url: str, milliseconds: float) -> Iterator[str]:
+    """``url``'s database behind a proxy that delays it ``milliseconds`` each way."""
+    parsed = sa.engine.make_url(url)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proxy = multiprocessing.Process(
+        target=_delaying_proxy,
+        args=(port, parsed.host, parsed.port or 5432, milliseconds / 1000),
+        daemon=True,
+    )
+    proxy.start()
+    try:
+        for _ in range(100):  # until it listens
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", port), timeout=1),
+            ):
+                break
+            time.sleep(0.05)
+        yield parsed.set(host="127.0.0.1", port=port).render_as_string(
+            hide_password=False
+        )
+    finally:
+        proxy.terminate()
+        proxy.join()
 
 
 def count_statements(store: Any) -> Dict[str, int]:
@@ -165,21 +227,31 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument(
         "--work-ms", type=float, default=0.0, help="other CPU work a message"
     )
+    parser.add_argument(
+        "--delay-ms", type=float, default=0.0, help="network delay each way (--url)"
+    )
     args = parser.parse_args(argv)
     if args.visitors < 1 or CONVERSATIONS_AT_ONCE % args.visitors:
         # each conversation stays with one visitor, as the lock keeps it in Rasa
         parser.error(f"--visitors must divide {CONVERSATIONS_AT_ONCE}")
     warnings.simplefilter("ignore")  # Rasa's and SQLAlchemy's deprecations
-    asyncio.run(
-        run(
-            args.store or STORES,
-            args.messages,
-            args.rounds,
-            args.url,
-            args.visitors,
-            args.work_ms,
+    if args.delay_ms and not args.url:
+        parser.error("--delay-ms needs --url (SQLite is a file, not a server)")
+    with contextlib.ExitStack() as stack:
+        url = args.url
+        if args.delay_ms:
+            url = stack.enter_context(delayed(url, args.delay_ms))
+            print(f"the database {args.delay_ms} ms away each way")
+        asyncio.run(
+            run(
+                args.store or STORES,
+                args.messages,
+                args.rounds,
+                url,
+                args.visitors,
+                args.work_ms,
+            )
         )
-    )
 
 
 if __name__ == "__main__":

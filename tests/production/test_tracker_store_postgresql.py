@@ -178,3 +178,26 @@ def test_a_save_that_fails_stores_nothing(port: int, turns: int) -> None:
     assert reference is not None and read_back is not None
     assert list(read_back.events) == list(reference.events)
     assert ours.count_events(sender) == 1 + len(events)  # and the first listen
+
+
+def test_the_store_benchmark_reaches_the_database_through_a_delay(
+    port: int, capsys: Any
+) -> None:
+    from benchmarks.tracker_store import main
+
+    before = query(port, "rasa", "SELECT count(*) FROM events")[0]
+    main(
+        ["--url", f"postgresql://postgres@127.0.0.1:{port}/rasa", "--messages", "32",
+         "--rounds", "1", "--visitors", "4", "--delay-ms", "1"]
+    )  # fmt: skip
+    lines = capsys.readouterr().out.splitlines()
+
+    assert lines[0] == "the database 1.0 ms away each way"
+    assert [line.split()[1] for line in lines[3:]] == [
+        "rasa.core.tracker_store:SQLTrackerStore",
+        "stores.sql:CachedSQLTrackerStore",
+    ]
+    # every message of both stores went through the proxy into the database:
+    # 32 new conversations each, a session's start and one turn apiece
+    after = query(port, "rasa", "SELECT count(*) FROM events")[0]
+    assert after - before == 2 * 32 * (len(session_start()) + len(turn("x")))
