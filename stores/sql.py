@@ -322,8 +322,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         known = self.cache.get(sender_id) if seen else None
         if known is not None:
             return known.stamp[0]
-        with self.engine.connect() as connection:
-            return self._stamp(connection, sender_id)[0]
+        return self._stamp_now(sender_id)[0]
 
     def _stamp_now(self, sender_id: str) -> Stamp:
         with self.engine.connect() as connection:
