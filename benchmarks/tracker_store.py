@@ -40,6 +40,7 @@ import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from scripts.production import free_port
 from tests.support.events import session_start, turn
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -101,9 +102,7 @@ def _delaying_proxy(port: int, host: str, target: int, seconds: float) -> None:
 def delayed(url: str, milliseconds: float) -> Iterator[str]:
     """``url``'s database behind a proxy that delays it ``milliseconds`` each way."""
     parsed = sa.engine.make_url(url)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     proxy = multiprocessing.Process(
         target=_delaying_proxy,
         args=(port, parsed.host, parsed.port or 5432, milliseconds / 1000),

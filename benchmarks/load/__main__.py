@@ -44,13 +44,16 @@ class TargetResult:
     """Every figure measured on one bot."""
 
     target: Target
-    levels: Dict[int, LevelResult] = field(default_factory=dict)
-    """Visitors -> the latest round's level."""
     rounds: Dict[int, List[LevelResult]] = field(default_factory=dict)
     """Visitors -> that level in every round, in order."""
     parse: List[float] = field(default_factory=list)
     memory: Dict[int, Tuple[str, int]] = field(default_factory=dict)
     """pid -> (command, peak RSS KiB)."""
+
+    @property
+    def levels(self) -> Dict[int, LevelResult]:
+        """Visitors -> the latest round's level."""
+        return {visitors: levels[-1] for visitors, levels in self.rounds.items()}
 
     def sample_memory(self) -> None:
         """Remember each process's largest resident memory so far."""
@@ -103,7 +106,6 @@ async def measure_level(
         name: seconds - cpu_before.get(name, 0.0) for name, seconds in cpu_after.items()
     }
     level.cpu_seconds = sum(level.cpu_by_program.values())
-    result.levels[visitors] = level
     result.rounds.setdefault(visitors, []).append(level)
     result.sample_memory()
     print(f"  {target.name}: {_level_cells(level)}", flush=True)

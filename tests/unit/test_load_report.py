@@ -23,12 +23,9 @@ from benchmarks.load.visitors import LevelResult
 
 
 def _result(name: str, layout: object, per_visitors: dict) -> TargetResult:
-    result = TargetResult(Target(name, "http://127.0.0.1:1", "t", layout=layout))  # type: ignore[arg-type]
-    for visitors, messages in per_visitors.items():
-        result.levels[visitors] = LevelResult(
-            visitors, seconds=10.0, latencies=[0.01] * messages
-        )
-    return result
+    """One round: ``per_visitors`` maps visitors to the messages answered in 10 s."""
+    rounds = {visitors: [messages] for visitors, messages in per_visitors.items()}
+    return _rounds(name, rounds, layout)
 
 
 def test_each_layout_is_set_against_one_server_of_one_worker() -> None:
@@ -48,14 +45,14 @@ def test_each_layout_is_set_against_one_server_of_one_worker() -> None:
     ]
 
 
-def _rounds(name: str, per_visitors: dict) -> TargetResult:
-    result = TargetResult(Target(name, "http://127.0.0.1:1", "t"))
+def _rounds(name: str, per_visitors: dict, layout: object = None) -> TargetResult:
+    """Visitors -> the messages answered in 10 s, a count per round."""
+    result = TargetResult(Target(name, "http://127.0.0.1:1", "t", layout=layout))  # type: ignore[arg-type]
     for visitors, counts in per_visitors.items():
         result.rounds[visitors] = [
             LevelResult(visitors, seconds=10.0, latencies=[0.01] * messages)
             for messages in counts
         ]
-        result.levels[visitors] = result.rounds[visitors][-1]
     return result
 
 
