@@ -43,7 +43,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 
 from components.example_weights import example_weights
 from components.question_focus import FOCUS_READ
-from components.sentence_encoder import Encoding, shared_encoder
+from components.sentence_encoder import Encoding, model_encoder
 from components.sentence_featurizer import sentence_embedding, whole_encoding
 from components.stored_arrays import ArrayModelComponent
 from medspa.contract import Intent
@@ -202,11 +202,11 @@ class SafetyClassifier(ArrayModelComponent):
 
     @staticmethod
     def _embed(text: str) -> np.ndarray:
-        return shared_encoder().encode(text).sentence.astype(np.float64)
+        return model_encoder().encode(text).sentence.astype(np.float64)
 
     @staticmethod
     def _encode_all(text: str) -> Encoding:
-        return shared_encoder().encode_all(text)
+        return model_encoder().encode_all(text)
 
     def _embedding(self, message: Message) -> np.ndarray:
         """The sentence embedding of the message's whole text.
@@ -239,7 +239,7 @@ class SafetyClassifier(ArrayModelComponent):
         read again.
         """
         encoding = encoding or self._encode_all(text)
-        pooled = shared_encoder().span_vectors(encoding, [p.spans for p in parts])
+        pooled = model_encoder().span_vectors(encoding, [p.spans for p in parts])
         return [
             encoding.sentence.astype(np.float64),
             *pooled.astype(np.float64),

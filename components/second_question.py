@@ -29,7 +29,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.kb_entity_extractor import knowledge_base_matcher
 from components.question_focus import TREATMENT_WORD
-from components.sentence_encoder import shared_encoder
+from components.sentence_encoder import model_encoder
 from components.sentence_featurizer import sentence_embedding
 from components.stored_arrays import ArrayModelComponent
 from medspa.contract import TOPIC_INTENTS
@@ -109,7 +109,7 @@ class SecondQuestion(ArrayModelComponent):
         read = text
         if word:  # read as the training examples were (QuestionFocus)
             read = masked(text, knowledge_base_matcher().find(text), "treatment", word)
-        embedding = shared_encoder().encode(read).sentence
+        embedding = model_encoder().encode(read).sentence
         logits = (
             self.model["coef"] @ embedding.astype(np.float64) + self.model["intercept"]
         )

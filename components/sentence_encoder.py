@@ -162,6 +162,8 @@ class SentenceEncoder:
         """
         self.w = weights
         self.tokenizer = tokenizer
+        self.config = dict(config)
+        self.runtime = runtime
         self.layers = int(config["num_hidden_layers"])
         self.heads = int(config["num_attention_heads"])
         self.dim = int(config["hidden_size"])
@@ -200,6 +202,23 @@ class SentenceEncoder:
             EncoderError: a file is missing or unreadable.
 
         """
+        weights, tokenizer, config, max_positions = cls.read(model_dir)
+        # One BLAS thread: a message's matrices are small, and OpenBLAS's second
+        # thread spins while it waits, doubling the CPU time of an encoding
+        # (a server under load needs the core for the other requests).
+        threadpool_limits(limits=1, user_api="blas")
+        return cls(weights, tokenizer, config, max_positions, runtime)
+
+    @staticmethod
+    def read(
+        model_dir: Optional[Path] = None,
+    ) -> Tuple[Dict[str, np.ndarray], WordPieceTokenizer, Dict[str, int], int]:
+        """The model files: weights (float32), tokenizer, config, longest sequence.
+
+        Raises:
+            EncoderError: a file is missing or unreadable.
+
+        """
         from safetensors.numpy import load_file
 
         folder = Path(model_dir) if model_dir else default_model_dir()
@@ -212,18 +231,18 @@ class SentenceEncoder:
             raise EncoderError(
                 f"cannot load the sentence encoder from {folder}: {error}"
             ) from error
-        # One BLAS thread: a message's matrices are small, and OpenBLAS's second
-        # thread spins while it waits, doubling the CPU time of an encoding
-        # (a server under load needs the core for the other requests).
-        threadpool_limits(limits=1, user_api="blas")
         prefix = "bert." if "bert.embeddings.word_embeddings.weight" in raw else ""
         weights = {
             key[len(prefix) :]: value.astype(np.float32)
             for key, value in raw.items()
             if key.startswith(prefix)
         }
-        return cls(
-            weights, tokenizer, config, int(bert.get("max_seq_length", 256)), runtime
+        return weights, tokenizer, config, int(bert.get("max_seq_length", 256))
+
+    def with_weights(self, weights: Dict[str, np.ndarray]) -> SentenceEncoder:
+        """The same encoder (tokenizer, shape, runtime) with other weights."""
+        return SentenceEncoder(
+            weights, self.tokenizer, self.config, self.max_positions, self.runtime
         )
 
     @property
@@ -398,6 +417,23 @@ def shared_encoder(
     graph, and hold the weights, twice).
     """
     return _loaded(Path(model_dir) if model_dir else None, runtime or DEFAULT_RUNTIME)
+
+
+_MODEL_ENCODER: List[SentenceEncoder] = []
+
+
+def use_model_encoder(encoder: Optional[SentenceEncoder]) -> None:
+    """Make ``encoder`` the one :func:`model_encoder` returns (None: the shared one).
+
+    The featurizer calls it when it loads or trains a fine-tuned encoder, so
+    the components after it (safety, second question) read the same vectors.
+    """
+    _MODEL_ENCODER[:] = [encoder] if encoder is not None else []
+
+
+def model_encoder() -> SentenceEncoder:
+    """The encoder of the model loaded last: its fine-tuned one, else the shared one."""
+    return _MODEL_ENCODER[0] if _MODEL_ENCODER else shared_encoder()
 
 
 @lru_cache(maxsize=2)

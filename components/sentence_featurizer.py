@@ -21,23 +21,29 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from components.example_weights import example_weights
 from components.sentence_encoder import (
     DEFAULT_RUNTIME,
     Encoding,
     SentenceEncoder,
+    model_encoder,
     shared_encoder,
+    use_model_encoder,
 )
+
+TUNED = "encoder.npz"
+"""The fine-tuned encoder's weights in the model (absent: the encoder as installed)."""
 
 ENCODING = "medspa_encoding"
 """The message attribute where the featurizer keeps (text, encoding) at inference."""
 
 
 @DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
+    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True
 )
 class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     """Dense features of the user's text from all-MiniLM-L6-v2."""
@@ -55,11 +61,19 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         ``runtime``: one of ``sentence_encoder.RUNTIMES``; the safety classifier and
         the second question encode windows with ``DEFAULT_RUNTIME``, so a model
         should keep the default (other runtimes are for comparisons).
+        ``tune_epochs``: passes of fine-tuning on the training data's intents
+        (0: the encoder as installed; :mod:`components.encoder_tuning`), with
+        ``real_weight`` for real visitors' examples and the other ``tune_``
+        settings of :class:`~components.encoder_tuning.TuningConfig`.
         """
         return {
             **DenseFeaturizer.get_default_config(),
             "model_dir": None,
             "runtime": DEFAULT_RUNTIME,
+            "tune_epochs": 0,
+            "tune_learning_rate": 5e-5,
+            "tune_seed": 2024,
+            "real_weight": 1.0,
         }
 
     @classmethod
@@ -78,10 +92,14 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         config: Dict[str, Any],
         name: str,
         encoder: Optional[SentenceEncoder] = None,
+        model_storage: Optional[ModelStorage] = None,
+        resource: Optional[Resource] = None,
     ) -> None:
         """Create the featurizer; the encoder is loaded unless one is given."""
         super().__init__(name, config)
         self.encoder = encoder or _encoder_of(config)
+        self._model_storage = model_storage
+        self._resource = resource
 
     @classmethod
     def create(
@@ -91,8 +109,69 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> SentenceEmbeddingFeaturizer:
-        """Create the component (nothing to train)."""
-        return cls(config, execution_context.node_name)
+        """Create the component with the encoder as installed."""
+        use_model_encoder(None)
+        return cls(
+            config,
+            execution_context.node_name,
+            model_storage=model_storage,
+            resource=resource,
+        )
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fine-tune the encoder on the intents (``tune_epochs`` > 0) and keep it.
+
+        The examples are read as this featurizer reads them (after the focus
+        and the names' masking); the tuned weights go into the model.
+        """
+        assert self._model_storage is not None and self._resource is not None
+        tuned: Dict[str, np.ndarray] = {}
+        if int(self._config["tune_epochs"]) > 0:
+            tuned = _tuned_weights(training_data, self._config)
+        with self._model_storage.write_to(self._resource) as folder:
+            np.savez(folder / TUNED, **tuned)
+        if tuned:
+            self.encoder = self.encoder.with_weights(tuned)
+            use_model_encoder(self.encoder)
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> SentenceEmbeddingFeaturizer:
+        """The featurizer with the model's tuned encoder, if it has one."""
+        try:
+            with model_storage.read_from(resource) as folder:
+                with np.load(folder / TUNED) as arrays:
+                    tuned = {name: arrays[name] for name in arrays.files}
+        except (ValueError, OSError):  # a model trained before tuning existed
+            tuned = {}
+        if tuned:  # the installed weights are not kept beside the tuned ones
+            _, tokenizer, bert, max_positions = SentenceEncoder.read(
+                config.get("model_dir")
+            )
+            encoder = SentenceEncoder(
+                tuned,
+                tokenizer,
+                bert,
+                max_positions,
+                config.get("runtime") or DEFAULT_RUNTIME,
+            )
+        else:
+            encoder = _encoder_of(config)
+        use_model_encoder(encoder if tuned else None)
+        return cls(
+            config,
+            execution_context.node_name,
+            encoder,
+            model_storage=model_storage,
+            resource=resource,
+        )
 
     @classmethod
     def validate_config(cls, config: Dict[str, Any]) -> None:
@@ -120,7 +199,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         the shared encoder: a message is encoded once. Another encoder's (a
         runtime kept for comparisons) is not theirs to read.
         """
-        keep = self.encoder is shared_encoder()
+        keep = self.encoder is model_encoder()
         for message in messages:
             encoding = self._featurize(message)
             if encoding is not None and keep:
@@ -154,7 +233,7 @@ def whole_encoding(message: Message) -> Optional[Encoding]:
     if kept is None:
         return None
     text, encoding = kept
-    limit = shared_encoder().max_positions - 2
+    limit = model_encoder().max_positions - 2
     if text != message.get(TEXT) or len(encoding.pieces) >= limit:
         return None
     return encoding
@@ -174,4 +253,41 @@ def sentence_embedding(message: Message) -> np.ndarray:
         ):
             return np.asarray(feature.features, dtype=np.float64).reshape(-1)
     text = message.get(TEXT) or ""
-    return shared_encoder().encode(text).sentence.astype(np.float64)
+    return model_encoder().encode(text).sentence.astype(np.float64)
+
+
+def _tuned_weights(
+    training_data: TrainingData, config: Dict[str, Any]
+) -> Dict[str, np.ndarray]:
+    """The installed encoder's weights fine-tuned on the examples' intents."""
+    from components.encoder_tuning import TuningConfig, tune
+
+    examples = [
+        e for e in training_data.intent_examples if e.get(TEXT) and e.get(INTENT)
+    ]
+    intents = sorted({str(e.get(INTENT)) for e in examples})
+    weights, tokenizer, bert, _ = SentenceEncoder.read(config.get("model_dir"))
+    pooler = {k: v for k, v in weights.items() if k.startswith("pooler.")}
+    encoder_weights = {k: v for k, v in weights.items() if k not in pooler}
+    sequences = [
+        [
+            tokenizer.cls_id,
+            *(p.id for p in tokenizer.tokenize(e.get(TEXT))),
+            tokenizer.sep_id,
+        ]
+        for e in examples
+    ]
+    tuned = tune(
+        encoder_weights,
+        sequences,
+        [intents.index(str(e.get(INTENT))) for e in examples],
+        list(example_weights(examples, float(config["real_weight"]))),
+        int(bert["num_hidden_layers"]),
+        int(bert["num_attention_heads"]),
+        TuningConfig(
+            epochs=int(config["tune_epochs"]),
+            learning_rate=float(config["tune_learning_rate"]),
+            seed=int(config["tune_seed"]),
+        ),
+    )
+    return {**tuned, **pooler}
