@@ -27,6 +27,7 @@ from components.encoder_tuning import (
     padded,
     tune,
 )
+from components.safety_classifier import SafetyClassifier
 from components.sentence_encoder import (
     SentenceEncoder,
     model_encoder,
@@ -237,6 +238,10 @@ def test_the_tuned_encoder_is_trained_kept_and_read_by_every_component(
         text = "how long does it last"
         assert not np.allclose(
             loaded.encoder.encode(text).sentence, shared_encoder().encode(text).sentence
+        )
+        # the safety classifier reads the long posts' text with the same encoder
+        np.testing.assert_allclose(
+            SafetyClassifier._embed(text), loaded.encoder.encode(text).sentence
         )
         with storage.read_from(resource) as folder:
             assert (folder / TUNED).exists()
