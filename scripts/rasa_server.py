@@ -15,6 +15,7 @@ the HTTP API enabled. It also:
   channels answer with a fallback when it passes; calls it over kept-alive
   connections (``scripts/action_session.py``);
 - answers Rasa's per-message ``Domain.is_empty()`` once (``scripts/domain_once.py``);
+- finds an event's class by its type name in a table (``scripts/event_classes.py``);
 - bounds request bodies (``MEDSPA_MAX_BODY_BYTES``, answered with 413);
 - imports the tracker store class the endpoints file names (``stores.sql``)
   before serving: Rasa would fall back to an in-memory store, silently
@@ -46,6 +47,7 @@ from scripts import (  # noqa: E402
     action_session,
     action_validation,
     domain_once,
+    event_classes,
     graph_runner,
 )
 
@@ -128,6 +130,8 @@ def main(argv: List[str]) -> None:
     graph_runner.install()
     # whether the domain is empty, asked a message, answered once
     domain_once.install()
+    # an event's class by its type name looked up, not walked for
+    event_classes.install()
     check_tracker_store(Path(args.endpoints))
     configure_logging_and_warnings(
         args.loglevel,

@@ -62,9 +62,10 @@ from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
-from rasa.shared.utils.common import all_subclasses
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import SingletonThreadPool
+
+from scripts.event_classes import event_class
 
 logger = logging.getLogger(__name__)
 
@@ -190,25 +191,19 @@ def session_after(
     return Session(session.stamp, start, rows)
 
 
-_EVENT_CLASSES: Dict[str, Any] = {}
-
-
 def deserialise_events(rows: Sequence[str]) -> List[Event]:
     """Rasa's events from their stored JSON, as ``events.deserialise_events``.
 
     Rasa finds each event's class by walking every subclass of ``Event``
-    (a third of a tracker's rebuilding); here the first class of each type
-    name in that same walk is remembered, and anything else is left to Rasa.
+    (a third of a tracker's rebuilding); here it is looked up in the table of
+    :func:`scripts.event_classes.event_class`, and anything else is left to Rasa.
     """
-    if not _EVENT_CLASSES:
-        for event_class in all_subclasses(Event):
-            _EVENT_CLASSES.setdefault(event_class.type_name, event_class)
     events = []
     for data in rows:
         parameters = ujson.loads(data)  # as json.loads, in half the time
         if "event" not in parameters:
             continue
-        found = _EVENT_CLASSES.get(parameters["event"])
+        found = event_class(parameters["event"])
         event = (
             found._from_parameters(parameters)
             if found is not None

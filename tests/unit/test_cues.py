@@ -39,10 +39,42 @@ KB_PATH = PROJECT_DIR / "knowledge" / "treatments.yml"
         ("no|not [<word>] $", "not the ", True),
         ("no|not [<word>] $", "not the big ", False),
         ("/", "thermage/titan", True),
+        ("Fraxel burn*", "MY FRAXEL BURNS", True),
+        ("<number> days after", "THREE DAYS AFTER", True),
     ],
 )
 def test_the_notation(phrase: str, text: str, found: bool) -> None:
     assert Cues({"kind": [phrase]}).has("kind", text) is found
+
+
+def test_lower_cased_matching_gives_ignorecase_verdicts_on_real_questions() -> None:
+    # each kind's expression is case-sensitive on a lower-cased text; the same
+    # expression case-insensitive on the text as written must agree everywhere
+    import re
+
+    cues = default_cues()
+    texts = [
+        str(item["text"])
+        for split in ("dev", "test")
+        for item in yaml.safe_load(
+            (PROJECT_DIR / "tests" / "realworld" / f"{split}.yml").read_text()
+        )
+    ]
+    texts += [text.upper() for text in texts[:300]]
+    assert len(texts) > 3000
+    quotes = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+    digit_letter = re.compile(r"(?<=\d)(?=[^\W\d_])")
+    hits = 0
+    for kind in sorted(cues.kinds):
+        folded = re.compile(cues._expressions[kind].pattern, re.IGNORECASE)
+        found = [cues.has(kind, text) for text in texts]
+        expected = [
+            bool(folded.search(digit_letter.sub(" ", text.translate(quotes))))
+            for text in texts
+        ]
+        assert found == expected, kind
+        hits += sum(found)
+    assert hits > 2000  # the comparison saw many cues, upper-cased ones too
 
 
 def test_treatment_names_come_from_the_knowledge_base() -> None:
