@@ -11,7 +11,7 @@ tracker and lock stores, extractor).
 
 usage: python -m benchmarks.load.profile [--seconds 20] [--visitors 32]
        [--questions FILE] [--top 25] [--raw OUT.txt] [--process rasa|actions]
-       [--production SERVERSxWORKERS]
+       [--production SERVERSxWORKERS] [--gil]
 """
 
 from __future__ import annotations
@@ -139,6 +139,12 @@ def main() -> None:
         choices=[f"{servers}x{workers}" for servers, workers in LAYOUTS],
         help="the production profile as Rasa servers x Sanic workers",
     )
+    parser.add_argument(
+        "--gil",
+        action="store_true",
+        help="only samples holding the GIL: Python's own work, without the waits "
+        "on a socket or the database that a thread's stack otherwise shows",
+    )
     args = parser.parse_args()
     questions = load_questions(args.questions)
     with tempfile.TemporaryDirectory() as tmp:
@@ -160,6 +166,7 @@ def main() -> None:
                     "--rate",
                     "200",
                     "--subprocesses",
+                    *(["--gil"] if args.gil else []),
                 ],  # fmt: skip
                 stdout=subprocess.DEVNULL,
             )
