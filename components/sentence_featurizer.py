@@ -151,19 +151,9 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
                     tuned = {name: arrays[name] for name in arrays.files}
         except (ValueError, OSError):  # a model trained before tuning existed
             tuned = {}
-        if tuned:  # the installed weights are not kept beside the tuned ones
-            _, tokenizer, bert, max_positions = SentenceEncoder.read(
-                config.get("model_dir")
-            )
-            encoder = SentenceEncoder(
-                tuned,
-                tokenizer,
-                bert,
-                max_positions,
-                config.get("runtime") or DEFAULT_RUNTIME,
-            )
-        else:
-            encoder = _encoder_of(config)
+        encoder = _encoder_of(config)
+        if tuned:  # the installed encoder's tokenizer, shape and runtime
+            encoder = encoder.with_weights(tuned)
         use_model_encoder(encoder if tuned else None)
         return cls(
             config,
