@@ -42,6 +42,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from components.example_weights import example_weights
+from components.hashed_ngrams import CachedHashing
 from components.question_focus import FOCUS_READ
 from components.sentence_encoder import Encoding, model_encoder
 from components.sentence_featurizer import sentence_embedding, whole_encoding
@@ -59,13 +60,21 @@ SAFETY = "safety"
 _CUE_KINDS = sorted(SAFETY_CUES)
 
 
-def _hashers() -> List[HashingVectorizer]:
-    """Stateless n-gram featurizers: words (1-2) and characters (2-5)."""
+def _hashers() -> List[CachedHashing]:
+    """Stateless n-gram featurizers: words (1-2) and characters (2-5).
+
+    scikit-learn's ``HashingVectorizer``, each n-gram's column hashed once
+    (:class:`CachedHashing`: the same features).
+    """
     common = {"alternate_sign": False, "norm": "l2", "lowercase": True}
     return [
-        HashingVectorizer(ngram_range=(1, 2), n_features=2**16, **common),
-        HashingVectorizer(
-            analyzer="char_wb", ngram_range=(2, 5), n_features=2**17, **common
+        CachedHashing(
+            HashingVectorizer(ngram_range=(1, 2), n_features=2**16, **common)
+        ),
+        CachedHashing(
+            HashingVectorizer(
+                analyzer="char_wb", ngram_range=(2, 5), n_features=2**17, **common
+            )
         ),
     ]
 
@@ -112,13 +121,21 @@ class SafetyClassifier(ArrayModelComponent):
         self, texts: Sequence[str], embeddings: Sequence[np.ndarray]
     ) -> List[Any]:
         """The feature blocks of every text (one row each): n-grams, embedding, cues."""
+        return [
+            *(h.transform(texts) for h in _HASHERS),
+            *self._dense_blocks(texts, embeddings),
+        ]
+
+    def _dense_blocks(
+        self, texts: Sequence[str], embeddings: Sequence[np.ndarray]
+    ) -> List[np.ndarray]:
+        """The blocks after the n-grams: the embedding, the cues found."""
         cues = default_cues()
         found = [cues.found(t, SAFETY_CUES) for t in texts]  # each text read once
         cue_rows = np.array(
             [[k in kinds for k in _CUE_KINDS] for kinds in found], dtype=np.float64
         )
         return [
-            *(h.transform(texts) for h in _HASHERS),
             np.vstack(embeddings) * self.config["dense_weight"],
             cue_rows * self.config["cue_weight"],
         ]
@@ -249,9 +266,13 @@ class SafetyClassifier(ArrayModelComponent):
         """The probability that each text reports a problem."""
         assert self.model is not None
         # block by block: the same product as ``_features(...) @ coef`` without
-        # stacking the blocks into one matrix first
+        # stacking the blocks into one matrix first (nor making the n-grams' one)
         coef, logits, offset = self.model["coef"], np.zeros(len(texts)), 0
-        for block in self._blocks(texts, embeddings):
+        for hasher in _HASHERS:
+            width = hasher.vectorizer.n_features
+            logits += hasher.dot(texts, coef[offset : offset + width])
+            offset += width
+        for block in self._dense_blocks(texts, embeddings):
             logits += block @ coef[offset : offset + block.shape[1]]
             offset += block.shape[1]
         return 1.0 / (1.0 + np.exp(-(logits + self.model["intercept"][0])))
