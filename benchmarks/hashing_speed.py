@@ -1,13 +1,18 @@
 """CPU time of the safety classifier's n-gram features: scikit-learn's against cached.
 
-Takes the real test set's questions of up to 300 characters (what the load
-benchmark sends) and, for each of the safety classifier's two n-gram
-featurizers (words, characters), times in one process, taking turns for several
-rounds: scikit-learn's ``HashingVectorizer.transform`` and its product with a
-weight vector (what a parse did), against ``CachedHashing.transform`` and
-``CachedHashing.dot`` (what it does now). One text a call, as in a parse; the
-cache warmed by one pass first, as a running server's is. Prints the median
-CPU milliseconds a text.
+For each of the safety classifier's two n-gram featurizers (words,
+characters), times in one process, taking turns for several rounds, one text a
+call as in a parse, on the real test set's questions of up to 300 characters
+(what the load benchmark sends):
+
+* scikit-learn's ``HashingVectorizer.transform``, and its product with a weight
+  vector (what a parse did);
+* ``CachedHashing.transform`` and ``CachedHashing.dot`` (what a parse does
+  now), with the cache warmed on the real *dev* questions only, as a running
+  server's is by earlier visitors (``warm``), and with an empty cache at the
+  start of every round (``cold``: each word hashed at its first sight).
+
+Prints the median CPU milliseconds a text.
 
 usage: python -m benchmarks.hashing_speed [--rounds 5]
 """
@@ -26,17 +31,22 @@ from benchmarks.load.visitors import load_questions
 from components.hashed_ngrams import CachedHashing
 from components.safety_classifier import _hashers
 
+DEV = REALWORLD.with_name("dev.yml")
+
+Way = Callable[[str], object]
+
 
 def timed(
-    ways: Dict[str, Callable[[str], object]], texts: Sequence[str], rounds: int
+    ways: Dict[str, Callable[[], Way]], texts: Sequence[str], rounds: int
 ) -> Dict[str, float]:
-    """Median CPU ms a text of each way, the ways taking turns."""
+    """Median CPU ms a text of each way, the ways taking turns.
+
+    Each way is made afresh for every round (``ways`` holds their makers).
+    """
     spent: Dict[str, List[float]] = {name: [] for name in ways}
-    for way in ways.values():  # warm-up (and the cache)
-        for text in texts:
-            way(text)
     for _ in range(rounds):
-        for name, way in ways.items():
+        for name, make in ways.items():
+            way = make()
             started = time.process_time()
             for text in texts:
                 way(text)
@@ -44,15 +54,31 @@ def timed(
     return {name: statistics.median(values) for name, values in spent.items()}
 
 
-def ways(cached: CachedHashing) -> Dict[str, Callable[[str], object]]:
-    """The four ways to time for one featurizer."""
-    plain = cached.vectorizer
+def ways(
+    plain_of: CachedHashing, warm_texts: Sequence[str]
+) -> Dict[str, Callable[[], Way]]:
+    """The ways to time for one featurizer."""
+    plain = plain_of.vectorizer
     weights = np.random.default_rng(0).normal(size=plain.n_features)
+
+    def cached(warm: bool) -> CachedHashing:
+        made = CachedHashing(plain)
+        if warm:
+            made.transform(warm_texts)
+        return made
+
+    def one(made: CachedHashing) -> Way:
+        return lambda text: made.transform([text])
+
+    def dot(made: CachedHashing) -> Way:
+        return lambda text: made.dot([text], weights)
+
     return {
-        "scikit-learn transform": lambda t: plain.transform([t]),
-        "scikit-learn transform @ w": lambda t: plain.transform([t]) @ weights,
-        "cached transform": lambda t: cached.transform([t]),
-        "cached dot": lambda t: cached.dot([t], weights),
+        "scikit-learn transform": lambda: lambda t: plain.transform([t]),
+        "scikit-learn transform @ w": lambda: lambda t: plain.transform([t]) @ weights,
+        "cached transform, warm": lambda: one(cached(True)),
+        "cached dot, warm": lambda: dot(cached(True)),
+        "cached dot, cold": lambda: dot(cached(False)),
     }
 
 
@@ -62,11 +88,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     texts = load_questions(REALWORLD, max_chars=300)
-    print(f"{len(texts)} real questions of up to 300 characters, one a call")
+    warm_texts = load_questions(DEV, max_chars=300)
+    print(
+        f"{len(texts)} real test questions of up to 300 characters, one a call; "
+        f"warm: the cache filled with the {len(warm_texts)} dev questions' n-grams"
+    )
     for cached in _hashers():
         plain = cached.vectorizer
         print(f"{plain.analyzer} n-grams {plain.ngram_range}:")
-        for name, ms in timed(ways(cached), texts, args.rounds).items():
+        for name, ms in timed(ways(cached, warm_texts), texts, args.rounds).items():
             print(f"  {name:28} {ms:.3f} ms")
 
 
